@@ -1,0 +1,4 @@
+/** Gathers every table-function module. */
+import type { TableFunction } from '../types.js';
+
+export const allTableFunctions: readonly TableFunction[] = [];
