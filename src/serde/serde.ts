@@ -1,0 +1,34 @@
+/**
+ * Serialization formats for keys and values. A serde converts between the bytes of a record's key
+ * or value and an array of column values (in the order of the columns it was built for), using the
+ * value representation of src/types/sql-type.ts.
+ */
+import type { Column } from '../types/schema.js';
+
+export type FormatName = 'JSON' | 'DELIMITED' | 'KAFKA' | 'NONE' | 'AVRO' | 'PROTOBUF' | 'PROTOBUF_NOSR' | 'JSON_SR';
+
+export interface FormatOptions {
+  /** VALUE_DELIMITER / KEY_DELIMITER for DELIMITED: a single character, or 'TAB' / 'SPACE'. */
+  readonly delimiter?: string;
+  /**
+   * WRAP_SINGLE_VALUE: for a single column, whether the serialized form is an object/record holding
+   * the field (true, the default for values) or the bare value (false). Keys are unwrapped by default.
+   */
+  readonly wrapSingleValue?: boolean;
+}
+
+export interface Serde {
+  /** Column values → bytes. `null` values (the whole row absent) → null bytes (a tombstone). */
+  serialize(values: readonly unknown[] | null): Buffer | null;
+  /**
+   * Bytes → column values, coerced to the column types. null bytes → null.
+   * Throws a SerdeError (with a ksqlDB-like message) on malformed input.
+   */
+  deserialize(bytes: Buffer | null): unknown[] | null;
+}
+
+export class SerdeError extends Error {
+  override readonly name = 'SerdeError';
+}
+
+export type SerdeFactory = (columns: readonly Column[], options: FormatOptions, isKey: boolean) => Serde;
