@@ -1,0 +1,118 @@
+/**
+ * Analysis of CREATE STREAM/TABLE column lists: turns column definitions into a LogicalSchema and
+ * applies ksqlDB's validation rules for keys and headers.
+ */
+import type { ColumnDef } from '../parser/ast.js';
+import type { Column, LogicalSchema } from '../types/schema.js';
+import { PSEUDO_COLUMNS, WINDOW_BOUNDS } from '../types/schema.js';
+import { T, type SqlType } from '../types/sql-type.js';
+import { resolveTypeNode } from '../types/type-node.js';
+import { AnalysisError } from '../errors.js';
+
+const RESERVED_COLUMN_NAMES = new Set<string>([...PSEUDO_COLUMNS, ...WINDOW_BOUNDS]);
+
+export function schemaFromColumns(
+  sourceType: 'STREAM' | 'TABLE',
+  name: string,
+  columns: readonly ColumnDef[],
+  customTypes: (name: string) => SqlType | undefined,
+): LogicalSchema {
+  const key: Column[] = [];
+  const value: Column[] = [];
+  const headers: Column[] = [];
+  const seen = new Set<string>();
+  for (const def of columns) {
+    if (seen.has(def.name)) throw new AnalysisError(`Duplicate column names:\n\t${def.name}`);
+    seen.add(def.name);
+    if (RESERVED_COLUMN_NAMES.has(def.name.toUpperCase()) && def.name === def.name.toUpperCase()) {
+      throw new AnalysisError(`'${def.name}' is a reserved column name. You cannot use it as a name for a column.`);
+    }
+    const type = resolveTypeNode(def.type, customTypes);
+    const c = def.constraint;
+    if (c === 'KEY') {
+      if (sourceType === 'TABLE') {
+        throw new AnalysisError(`Column ${quote(def.name)} is a 'KEY' column: please use 'PRIMARY KEY' for tables.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.`);
+      }
+      key.push({ name: def.name, type, namespace: 'KEY' });
+    } else if (c === 'PRIMARY_KEY') {
+      if (sourceType === 'STREAM') {
+        throw new AnalysisError(`Column ${quote(def.name)} is a 'PRIMARY KEY' column: please use 'KEY' for streams.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.`);
+      }
+      key.push({ name: def.name, type, namespace: 'KEY' });
+    } else if (c === 'HEADERS') {
+      if (!(type.kind === 'ARRAY' && type.element.kind === 'STRUCT')) {
+        throw new AnalysisError(`Invalid type for HEADERS column: expected ARRAY<STRUCT<\`KEY\` STRING, \`VALUE\` BYTES>>, got ${def.name}`);
+      }
+      headers.push({ name: def.name, type, namespace: 'HEADERS' });
+    } else if (c && typeof c === 'object') {
+      if (type.kind !== 'BYTES') throw new AnalysisError(`Invalid type for HEADER('${c.header}') column: expected BYTES, got ${type.kind}`);
+      headers.push({ name: def.name, type, namespace: 'HEADERS', headerKey: c.header });
+    } else {
+      value.push({ name: def.name, type, namespace: 'VALUE' });
+    }
+  }
+  if (headers.filter((h) => h.headerKey === undefined).length > 1) {
+    throw new AnalysisError(`Schema already contains a HEADERS column.`);
+  }
+  for (const k of key) validateKeyType(k);
+  if (sourceType === 'TABLE' && key.length === 0 && columns.length > 0) {
+    throw new AnalysisError(`Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\nUse a partial schema to define the primary key and still let the value columns be inferred from the schema registry, e.g.\n\tCREATE TABLE ${name} (ID INT PRIMARY KEY) WITH (...);`);
+  }
+  return { key, value, headers };
+}
+
+/** Map-typed key columns are rejected by ksqlDB: their serialization is not canonical. */
+export function validateKeyType(c: Column): void {
+  if (containsMap(c.type)) {
+    throw new AnalysisError(
+      `Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: ${quote(c.name)}. Column type: ${formatTypeShort(c.type)}. See https://github.com/confluentinc/ksql/issues/6621 for more.`,
+    );
+  }
+}
+
+function containsMap(t: SqlType): boolean {
+  switch (t.kind) {
+    case 'MAP':
+      return true;
+    case 'ARRAY':
+      return containsMap(t.element);
+    case 'STRUCT':
+      return t.fields.some((f) => containsMap(f.type));
+    default:
+      return false;
+  }
+}
+
+function formatTypeShort(t: SqlType): string {
+  switch (t.kind) {
+    case 'MAP':
+      return `MAP<${formatTypeShort(t.key)}, ${formatTypeShort(t.value)}>`;
+    case 'ARRAY':
+      return `ARRAY<${formatTypeShort(t.element)}>`;
+    case 'STRUCT':
+      return `STRUCT<${t.fields.map((f) => `${f.name} ${formatTypeShort(f.type)}`).join(', ')}>`;
+    case 'DECIMAL':
+      return `DECIMAL(${t.precision}, ${t.scale})`;
+    default:
+      return t.kind;
+  }
+}
+
+export function quote(name: string): string {
+  return '`' + name + '`';
+}
+
+/** The type of ROWTIME/ROWPARTITION/ROWOFFSET/WINDOWSTART/WINDOWEND. */
+export function pseudoColumnType(name: string): SqlType | undefined {
+  switch (name) {
+    case 'ROWTIME':
+    case 'ROWOFFSET':
+    case 'WINDOWSTART':
+    case 'WINDOWEND':
+      return T.BIGINT;
+    case 'ROWPARTITION':
+      return T.INTEGER;
+    default:
+      return undefined;
+  }
+}

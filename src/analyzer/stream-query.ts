@@ -1,0 +1,231 @@
+/**
+ * Analysis of a SELECT over a single stream (no aggregation, no join, no window): resolves the
+ * projection, names unaliased expressions as ksqlDB does, decides the output key (source keys kept
+ * in the projection, or PARTITION BY) and produces a StreamQueryPlan.
+ */
+import type { Expr, FunctionCall, Query, SelectItem, Star } from '../parser/ast.js';
+import type { Column, LogicalSchema } from '../types/schema.js';
+import type { CompileContext } from '../expr/compile.js';
+import { inferType } from '../expr/compile.js';
+import { formatExpression } from '../parser/format.js';
+import type { DataSource } from '../engine/metastore.js';
+import type { OutputColumn, StreamQueryPlan } from '../plan/logical/plan.js';
+import { LayoutScope, sourceLayout, type LayoutColumn } from './row-scope.js';
+import { validateKeyType } from './source-schema.js';
+import { resolveTableFunctionType } from './table-functions.js';
+import { AnalysisError } from '../errors.js';
+import { mapExpr, exprEquals } from './expr-utils.js';
+
+export interface AnalyzeOptions {
+  /** Name of the sink for error messages (`OUTPUT`), absent for transient queries. */
+  readonly sinkName?: string;
+}
+
+export function analyzeStreamQuery(query: Query, source: DataSource, alias: string | undefined, ctx: CompileContext, opts: AnalyzeOptions = {}): StreamQueryPlan {
+  if (query.groupBy) throw new AnalysisError('Aggregations (GROUP BY) are not supported yet.');
+  if (query.window) throw new AnalysisError('Windowed queries are not supported yet.');
+  if (query.having) throw new AnalysisError('HAVING requires GROUP BY.');
+
+  const sourceNames = alias ? [alias, source.name] : [source.name];
+  const layout: LayoutColumn[] = sourceLayout(source);
+  const scope = new LayoutScope(layout, sourceNames, 'SELECT column');
+
+  if (query.where) {
+    const t = inferType(query.where, scope.withClause('WHERE column'), ctx);
+    if (t.kind !== 'BOOLEAN' && t.kind !== 'NULL') {
+      throw new AnalysisError(`Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(query.where)} (${t.kind}) instead.`);
+    }
+  }
+
+  // Table functions become synthetic columns appended to the layout.
+  const tableFunctions: { call: FunctionCall; index: number }[] = [];
+  const rewriteTableFunctions = (e: Expr): Expr =>
+    mapExpr(e, (node) => {
+      if (node.kind !== 'FunctionCall' || !ctx.functions.table(node.name)) return undefined;
+      const existing = tableFunctions.find((tf) => exprEquals(tf.call, node));
+      if (existing) return { kind: 'ColumnRef', name: layout[existing.index]!.name };
+      const type = resolveTableFunctionType(node, scope, ctx);
+      const index = layout.length;
+      layout.push({ name: `$TF${tableFunctions.length}`, type, role: 'SYNTHETIC' });
+      tableFunctions.push({ call: node, index });
+      return { kind: 'ColumnRef', name: layout[index]!.name };
+    });
+
+  // Expand the select list.
+  const items = expandSelect(query.select, source, sourceNames, scope);
+  const rewritten = items.map((it) => ({ ...it, expr: rewriteTableFunctions(it.expr) }));
+  const extScope = new LayoutScope(layout, sourceNames, 'SELECT column');
+  const named = nameColumns(rewritten);
+
+  let keyColumns: OutputColumn[];
+  let valueColumns: OutputColumn[];
+  if (query.partitionBy) {
+    ({ keyColumns, valueColumns } = partitionByKeys(query, named, items, scope, source, ctx, opts));
+  } else {
+    ({ keyColumns, valueColumns } = passThroughKeys(named, source));
+  }
+
+  // Types of the output columns.
+  const typed = (cols: OutputColumn[], ns: 'KEY' | 'VALUE'): Column[] =>
+    cols.map((c) => ({ name: c.name, type: inferType(c.expr, extScope, ctx), namespace: ns }));
+  const outputSchema: LogicalSchema = { key: typed(keyColumns, 'KEY'), value: typed(valueColumns, 'VALUE'), headers: [] };
+  for (const k of outputSchema.key) validateKeyType(k);
+  const seen = new Set<string>();
+  for (const c of [...outputSchema.key, ...outputSchema.value]) {
+    if (seen.has(c.name)) throw new AnalysisError(`Duplicate column names:\n\t${c.name}`);
+    seen.add(c.name);
+  }
+
+  return {
+    kind: 'streamQuery',
+    source,
+    sourceNames,
+    layout,
+    ...(query.where ? { where: query.where } : {}),
+    tableFunctions,
+    keyColumns,
+    valueColumns,
+    outputSchema,
+    ...(query.limit !== undefined ? { limit: query.limit } : {}),
+  };
+}
+
+interface Item {
+  readonly expr: Expr;
+  readonly alias?: string;
+  /** Expanded from `*`: the column keeps its role (a key stays a key). */
+  readonly fromStar?: boolean;
+}
+
+function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource, sourceNames: readonly string[], scope: LayoutScope): Item[] {
+  const out: Item[] = [];
+  for (const s of select) {
+    if ('kind' in s && s.kind === 'Star') {
+      if (s.source !== undefined && !sourceNames.includes(s.source)) throw new AnalysisError(`'${s.source}' is not a valid stream/table name or alias.`);
+      for (const c of [...source.schema.key, ...source.schema.value, ...source.schema.headers]) {
+        out.push({ expr: { kind: 'ColumnRef', name: c.name }, fromStar: true });
+      }
+      continue;
+    }
+    const item = s as SelectItem;
+    if (item.expr.kind === 'Star') {
+      out.push(...expandSelect([item.expr], source, sourceNames, scope));
+      continue;
+    }
+    out.push(item.alias !== undefined ? { expr: item.expr, alias: item.alias } : { expr: item.expr });
+  }
+  return out;
+}
+
+/** ksqlDB naming: aliases as given; columns keep their name; struct fields their field name; the rest KSQL_COL_n. */
+function nameColumns(items: readonly Item[]): (OutputColumn & { fromStar?: boolean })[] {
+  const taken = new Set<string>();
+  for (const it of items) if (it.alias) taken.add(it.alias);
+  let generated = 0;
+  const out: (OutputColumn & { fromStar?: boolean })[] = [];
+  for (const it of items) {
+    let name = it.alias;
+    if (name === undefined) {
+      if (it.expr.kind === 'ColumnRef') name = it.expr.name;
+      else if (it.expr.kind === 'Dereference') name = it.expr.field;
+      if (name !== undefined && taken.has(name) && it.expr.kind === 'Dereference') {
+        let n = 1;
+        while (taken.has(`${name}_${n}`)) n++;
+        name = `${name}_${n}`;
+      }
+      if (name === undefined) {
+        while (taken.has(`KSQL_COL_${generated}`)) generated++;
+        name = `KSQL_COL_${generated++}`;
+      }
+      taken.add(name);
+    }
+    out.push({ name, expr: it.expr, ...(it.fromStar ? { fromStar: true } : {}) });
+  }
+  return out;
+}
+
+/** Without PARTITION BY, source key columns selected as bare columns stay keys (in projection order). */
+function passThroughKeys(named: readonly (OutputColumn & { fromStar?: boolean })[], source: DataSource): { keyColumns: OutputColumn[]; valueColumns: OutputColumn[] } {
+  const keyNames = new Set(source.schema.key.map((k) => k.name));
+  const keyColumns: OutputColumn[] = [];
+  const valueColumns: OutputColumn[] = [];
+  const aliasesByKey = new Map<string, string[]>();
+  for (const c of named) {
+    if (c.expr.kind === 'ColumnRef' && keyNames.has(c.expr.name)) {
+      const list = aliasesByKey.get(c.expr.name) ?? [];
+      list.push(c.name);
+      aliasesByKey.set(c.expr.name, list);
+      if (list.length === 1) keyColumns.push({ name: c.name, expr: c.expr });
+      continue;
+    }
+    valueColumns.push({ name: c.name, expr: c.expr });
+  }
+  for (const [key, aliases] of aliasesByKey) {
+    if (aliases.length > 1) {
+      throw new AnalysisError(`The projection contains a key column (\`${key}\`) more than once, aliased as: ${aliases.join(' and ')}.`);
+    }
+  }
+  return { keyColumns, valueColumns };
+}
+
+function partitionByKeys(
+  query: Query,
+  named: readonly (OutputColumn & { fromStar?: boolean })[],
+  items: readonly Item[],
+  scope: LayoutScope,
+  source: DataSource,
+  ctx: CompileContext,
+  opts: AnalyzeOptions,
+): { keyColumns: OutputColumn[]; valueColumns: OutputColumn[] } {
+  const exprs = query.partitionBy!;
+  if (exprs.length === 0) throw new AnalysisError('PARTITION BY requires at least one expression');
+  const pbScope = scope.withClause('PARTITION BY column');
+  for (const e of exprs) inferType(e, pbScope, ctx);
+  const isNull = (e: Expr) => e.kind === 'NullLiteral';
+  if (exprs.some(isNull)) {
+    if (exprs.length > 1) throw new AnalysisError('Cannot PARTITION BY multiple columns including NULL');
+    // PARTITION BY NULL: no key at all; every projected column is a value.
+    return { keyColumns: [], valueColumns: named.map((c) => ({ name: c.name, expr: c.expr })) };
+  }
+  const selectStar = items.some((i) => i.fromStar);
+  const keyColumns: OutputColumn[] = [];
+  const used = new Set<number>();
+  const missing: Expr[] = [];
+  let generated = 0;
+  for (const p of exprs) {
+    const idx = named.findIndex((c, i) => !used.has(i) && exprEquals(c.expr, p));
+    if (idx >= 0 && !(named[idx]!.fromStar && p.kind !== 'ColumnRef')) {
+      used.add(idx);
+      keyColumns.push({ name: named[idx]!.name, expr: named[idx]!.expr });
+      const dup = named.findIndex((c, i) => !used.has(i) && !c.fromStar && exprEquals(c.expr, p));
+      if (dup >= 0) {
+        throw new AnalysisError(`The projection contains a key column (\`${named[idx]!.name}\`) more than once, aliased as: ${named[idx]!.name} and ${named[dup]!.name}.`);
+      }
+    } else if (selectStar) {
+      // `SELECT *` includes the new key columns implicitly, named after the column or struct field.
+      const name = p.kind === 'ColumnRef' ? p.name : p.kind === 'Dereference' ? p.field : `KSQL_COL_${generated++}`;
+      keyColumns.push({ name, expr: p });
+    } else {
+      missing.push(p);
+    }
+  }
+  if (missing.length > 0) {
+    const texts = missing.map((m) => formatExpression(qualify(m, source.name, scope)));
+    const plural = texts.length > 1;
+    throw new AnalysisError(
+      `The query used to build \`${opts.sinkName ?? 'OUTPUT'}\` must include the partitioning expression${plural ? 's' : ''} ${texts.join(' and ')} in its projection (eg, SELECT ${texts.join(', ')}...).`,
+    );
+  }
+  // Value columns: the rest of the projection. With `*`, the old key columns move after the value columns.
+  const keyNames = new Set(source.schema.key.map((k) => k.name));
+  const values = named.filter((c, i) => !used.has(i) && !(c.fromStar && keyColumns.some((k) => k.name === c.name)));
+  const ordered = selectStar
+    ? [...values.filter((c) => !(c.fromStar && c.expr.kind === 'ColumnRef' && keyNames.has(c.expr.name))), ...values.filter((c) => c.fromStar && c.expr.kind === 'ColumnRef' && keyNames.has(c.expr.name))]
+    : values;
+  return { keyColumns, valueColumns: ordered.map((c) => ({ name: c.name, expr: c.expr })) };
+}
+
+/** Qualify bare column references with the source name, for error messages (`INPUT.ID`). */
+function qualify(e: Expr, sourceName: string, scope: LayoutScope): Expr {
+  return mapExpr(e, (n) => (n.kind === 'ColumnRef' && n.source === undefined && scope.indexOf(n.name) !== undefined ? { ...n, source: sourceName } : undefined));
+}

@@ -1,0 +1,578 @@
+/**
+ * The Engine: executes statements against a metastore and a Log, and owns the persistent queries.
+ * It is the embeddable library API (`import { Engine } from 'sluice'`) and what the CLI and server
+ * drive.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CreateAsSelect, CreateSource, Expr, InsertInto, InsertValues, Statement, Query, AliasedSource } from '../parser/ast.js';
+import { parseStatements } from '../parser/parse.js';
+import { substituteVariables } from '../parser/variables.js';
+import type { Log } from '../storage/log/log.js';
+import { openEmbeddedLog } from '../storage/log/embedded/index.js';
+import { MetaStore, type DataSource } from './metastore.js';
+import { CommandLog } from './command-log.js';
+import { builtinFunctions, type FunctionRegistry } from '../functions/registry.js';
+import { schemaFromColumns } from '../analyzer/source-schema.js';
+import { intProperty, resolveFormats, str, validateProperties } from '../analyzer/with-properties.js';
+import { analyzeStreamQuery } from '../analyzer/stream-query.js';
+import type { SinkSpec, StreamQueryPlan } from '../plan/logical/plan.js';
+import { PersistentQuery } from '../runtime/persistent-query.js';
+import { ProcessingLog } from '../runtime/processing-log.js';
+import { resolveTypeNode } from '../types/type-node.js';
+import { compileExpression, type CompileContext } from '../expr/compile.js';
+import { castValue } from '../expr/cast.js';
+import { createSerde } from '../serde/index.js';
+import { formatSchema, type LogicalSchema } from '../types/schema.js';
+import { formatType, typeEquals, type SqlType } from '../types/sql-type.js';
+import { AnalysisError, ExecutionError } from '../errors.js';
+import { DEFAULT_PROPERTIES, type EngineProperties } from './properties.js';
+
+export interface EngineOptions {
+  /** Where the command log, state and (for the embedded log) topics live. */
+  readonly dataDir: string;
+  /** A Log to use instead of the embedded one in `dataDir/log` (e.g. Kafka). */
+  readonly log?: Log;
+  /** Engine-wide properties (ksqlDB names, e.g. 'auto.offset.reset'). */
+  readonly properties?: EngineProperties;
+  /** Start persistent queries in the background (default true). Tests drive them with drain(). */
+  readonly runQueries?: boolean;
+}
+
+export interface ExecuteOptions {
+  /** Per-request properties (overrides engine properties). */
+  readonly properties?: EngineProperties;
+  /** Session variables for ${var} substitution. */
+  readonly variables?: ReadonlyMap<string, string>;
+}
+
+/** The outcome of one statement, shaped after ksqlDB's REST entities. */
+export type StatementResult =
+  | { readonly type: 'currentStatus'; readonly statementText: string; readonly commandId: string; readonly message: string; readonly queryId?: string }
+  | { readonly type: 'streams' | 'tables'; readonly statementText: string; readonly sources: readonly SourceSummary[] }
+  | { readonly type: 'queries'; readonly statementText: string; readonly queries: readonly QuerySummary[] }
+  | { readonly type: 'kafka_topics'; readonly statementText: string; readonly topics: readonly { name: string; partitions: number; replicas: number }[] }
+  | { readonly type: 'sourceDescription'; readonly statementText: string; readonly source: SourceSummary & { readonly schema: string; readonly fields: readonly { name: string; type: string; key: boolean }[]; readonly statement: string } }
+  | { readonly type: 'properties'; readonly statementText: string; readonly properties: Readonly<Record<string, string>> }
+  | { readonly type: 'type_list'; readonly statementText: string; readonly types: Readonly<Record<string, string>> }
+  | { readonly type: 'function_names'; readonly statementText: string; readonly functions: readonly { name: string; category: string }[] }
+  | { readonly type: 'ok'; readonly statementText: string };
+
+export interface SourceSummary {
+  readonly name: string;
+  readonly type: 'STREAM' | 'TABLE';
+  readonly topic: string;
+  readonly keyFormat: string;
+  readonly valueFormat: string;
+  readonly isWindowed: boolean;
+}
+
+export interface QuerySummary {
+  readonly id: string;
+  readonly queryString: string;
+  readonly sinks: readonly string[];
+  readonly sinkKafkaTopics: readonly string[];
+  readonly state: string;
+}
+
+export class Engine {
+  readonly metastore = new MetaStore();
+  readonly functions: FunctionRegistry = builtinFunctions();
+  readonly processingLog: ProcessingLog;
+  private readonly queries = new Map<string, PersistentQuery>();
+  private readonly properties: Record<string, string>;
+  private queryCounter = 0;
+  private replaying = false;
+
+  private constructor(
+    readonly log: Log,
+    private readonly commandLog: CommandLog,
+    private readonly ownsLog: boolean,
+    properties: EngineProperties,
+    private readonly runQueries: boolean,
+  ) {
+    this.properties = { ...DEFAULT_PROPERTIES, ...properties };
+    this.processingLog = new ProcessingLog(log);
+  }
+
+  static async open(options: EngineOptions): Promise<Engine> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const log = options.log ?? (await openEmbeddedLog(join(options.dataDir, 'log')));
+    const engine = new Engine(log, new CommandLog(join(options.dataDir, 'commands.db')), !options.log, options.properties ?? {}, options.runQueries ?? true);
+    await engine.replay();
+    return engine;
+  }
+
+  /** Rebuild the metastore and restart persistent queries from the command log. */
+  private async replay(): Promise<void> {
+    this.replaying = true;
+    try {
+      for (const cmd of this.commandLog.all()) {
+        try {
+          for (const st of parseStatements(cmd.statement)) await this.executeStatement(st, { ...this.properties, ...cmd.properties });
+        } catch (e) {
+          // A command that no longer applies (e.g. its topic was deleted outside Sluice) is skipped.
+          process.emitWarning(`Skipping command ${cmd.seq} on replay: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /** Execute a script of one or more statements; stops at the first failing statement (throws). */
+  async execute(sql: string, options: ExecuteOptions = {}): Promise<StatementResult[]> {
+    const text = options.variables && options.variables.size > 0 ? substituteVariables(sql, options.variables) : sql;
+    const props = { ...this.properties, ...(options.properties ?? {}) };
+    const results: StatementResult[] = [];
+    for (const st of parseStatements(text)) results.push(await this.executeStatement(st, props));
+    return results;
+  }
+
+  private compileContext(): CompileContext {
+    return { functions: this.functions, customTypes: (n) => this.metastore.getType(n) };
+  }
+
+  private async executeStatement(st: Statement, props: Record<string, string>): Promise<StatementResult> {
+    switch (st.kind) {
+      case 'CreateSource':
+        return this.createSource(st, props);
+      case 'CreateAsSelect':
+        return this.createAsSelect(st, props);
+      case 'InsertInto':
+        return this.insertInto(st, props);
+      case 'InsertValues':
+        return this.insertValues(st);
+      case 'CreateType': {
+        if (this.metastore.getType(st.name)) {
+          if (st.ifNotExists) return ok(st);
+          throw new ExecutionError(`Cannot register custom type '${st.name}' since it is already registered with type: ${formatType(this.metastore.getType(st.name)!)}`);
+        }
+        this.metastore.putType(st.name, resolveTypeNode(st.type, (n) => this.metastore.getType(n)));
+        this.record(st, props);
+        return status(st, `type/${st.name}/create`, 'Registered custom type with name \'' + st.name + '\' and SQL type ' + formatType(this.metastore.getType(st.name)!));
+      }
+      case 'DropType': {
+        if (!this.metastore.deleteType(st.name) && !st.ifExists) throw new ExecutionError(`Type ${st.name} does not exist.`);
+        this.record(st, props);
+        return status(st, `type/${st.name}/drop`, `Dropped type '${st.name}'`);
+      }
+      case 'DropSource':
+        return this.dropSource(st, props);
+      case 'Terminate':
+        return this.terminate(st, props);
+      case 'List':
+        return this.list(st);
+      case 'Describe': {
+        const s = this.metastore.getSource(st.name);
+        if (!s) throw new AnalysisError(`Could not find STREAM/TABLE '${st.name}' in the Metastore`);
+        return {
+          type: 'sourceDescription',
+          statementText: st.text,
+          source: {
+            ...summary(s),
+            schema: formatSchema(s.schema, s.type),
+            fields: [...s.schema.key, ...s.schema.value, ...s.schema.headers].map((c) => ({ name: c.name, type: formatType(c.type), key: c.namespace === 'KEY' })),
+            statement: s.statement,
+          },
+        };
+      }
+      case 'SetProperty':
+      case 'UnsetProperty':
+      case 'DefineVariable':
+      case 'UndefineVariable':
+        // Session state: kept by the caller (CLI, REST session) and passed with each request.
+        return ok(st);
+      case 'Assert':
+        return this.assert(st);
+      default:
+        throw new ExecutionError(`Statement not supported yet: ${st.text}`);
+    }
+  }
+
+  private record(st: Statement, props: Record<string, string>): void {
+    if (!this.replaying) this.commandLog.append(st.text, pickReplayProperties(props));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // DDL
+
+  private async createSource(st: Statement & CreateSource, props: Record<string, string>): Promise<StatementResult> {
+    const kind = st.sourceType === 'STREAM' ? 'stream' : 'table';
+    const existing = this.metastore.getSource(st.name);
+    if (st.isSource && st.orReplace) {
+      throw new AnalysisError(`Cannot add ${kind} '${st.name}': CREATE OR REPLACE is not supported on source ${kind}s.`);
+    }
+    if (existing && !this.replaying) {
+      if (st.ifNotExists) return status(st, `${kind}/${st.name}/create`, `Cannot add ${kind} ${st.name}: A ${existing.type.toLowerCase()} with the same name already exists.`);
+      if (!st.orReplace) {
+        throw new ExecutionError(`Cannot add ${kind} '${st.name}': A ${existing.type.toLowerCase()} with the same name already exists`);
+      }
+    }
+    validateProperties(st.properties);
+    const topic = str(st.properties, 'KAFKA_TOPIC');
+    if (topic === undefined) throw new AnalysisError(`Missing required property "KAFKA_TOPIC" in WITH clause`);
+    const schema = schemaFromColumns(st.sourceType, st.name, st.columns, (n) => this.metastore.getType(n));
+    if (schema.value.length === 0 && schema.key.length === 0 && st.columns.length === 0) {
+      throw new AnalysisError(`The statement does not define any columns.`);
+    }
+    const formats = resolveFormats(st.properties, undefined, {
+      key: props['ksql.persistence.default.format.key'],
+      value: props['ksql.persistence.default.format.value'],
+    });
+    const formatsFinal = schema.key.length === 0 && str(st.properties, 'KEY_FORMAT') === undefined && str(st.properties, 'FORMAT') === undefined ? { ...formats, keyFormat: 'NONE' as const } : formats;
+    if (formatsFinal.valueOptions.wrapSingleValue !== undefined && st.properties['WRAP_SINGLE_VALUE'] !== undefined && schema.value.length !== 1) {
+      throw new AnalysisError(`'WRAP_SINGLE_VALUE' is only valid for single-field value schemas`);
+    }
+    // Build the serdes once now so unsupported format/type combinations fail at CREATE time.
+    createSerde(formatsFinal.keyFormat, schema.key, formatsFinal.keyOptions, true);
+    createSerde(formatsFinal.valueFormat, schema.value, formatsFinal.valueOptions, false);
+    const tsColumn = str(st.properties, 'TIMESTAMP')?.toUpperCase();
+    if (tsColumn !== undefined && ![...schema.key, ...schema.value].some((c) => c.name === tsColumn)) {
+      throw new AnalysisError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${tsColumn}'`);
+    }
+    let desc = await this.log.describeTopic(topic);
+    if (!desc) {
+      const partitions = intProperty(st.properties, 'PARTITIONS');
+      if (partitions === undefined) throw new ExecutionError(`Kafka topic does not exist: ${topic}`);
+      await this.log.createTopic(topic, { partitions, replicas: intProperty(st.properties, 'REPLICAS') ?? 1 });
+      desc = await this.log.describeTopic(topic);
+    }
+    const source: DataSource = {
+      name: st.name,
+      type: st.sourceType,
+      schema,
+      topic,
+      ...formatsFinal,
+      ...(tsColumn !== undefined ? { timestampColumn: tsColumn } : {}),
+      ...(str(st.properties, 'TIMESTAMP_FORMAT') !== undefined ? { timestampFormat: str(st.properties, 'TIMESTAMP_FORMAT')! } : {}),
+      isSource: st.isSource,
+      statement: st.text,
+    };
+    this.metastore.putSource(source);
+    this.record(st, props);
+    return status(st, `${kind}/${st.name}/create`, `${st.sourceType === 'STREAM' ? 'Stream' : 'Table'} created`);
+  }
+
+  private resolveSingleSource(query: Query): { source: DataSource; alias?: string } {
+    if (query.from.kind !== 'Source') throw new AnalysisError('Joins are not supported yet.');
+    const from = query.from as AliasedSource;
+    const source = this.metastore.getSource(from.name);
+    if (!source) throw new AnalysisError(`${from.name} does not exist.`);
+    return from.alias !== undefined ? { source, alias: from.alias } : { source };
+  }
+
+  private planStreamQuery(query: Query, sinkName: string | undefined, props: Properties): { plan: StreamQueryPlan; source: DataSource } {
+    const { source, alias } = this.resolveSingleSource(query);
+    if (source.type === 'TABLE') throw new AnalysisError('Queries over tables are not supported yet.');
+    const plan = analyzeStreamQuery(query, source, alias, this.compileContext(), sinkName !== undefined ? { sinkName } : {});
+    const ts = str(props, 'TIMESTAMP')?.toUpperCase();
+    if (ts === undefined) return { plan, source };
+    if (![...plan.outputSchema.key, ...plan.outputSchema.value].some((c) => c.name === ts)) {
+      throw new AnalysisError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${ts}'`);
+    }
+    const tf = str(props, 'TIMESTAMP_FORMAT');
+    return { plan: { ...plan, timestampColumn: ts, ...(tf !== undefined ? { timestampFormat: tf } : {}) }, source };
+  }
+
+  private async createAsSelect(st: Statement & CreateAsSelect, props: Record<string, string>): Promise<StatementResult> {
+    const kind = st.sourceType === 'STREAM' ? 'stream' : 'table';
+    if (st.sourceType === 'TABLE') throw new AnalysisError('CREATE TABLE AS SELECT is not supported yet.');
+    const existing = this.metastore.getSource(st.name);
+    if (existing && !this.replaying) {
+      if (st.ifNotExists) return status(st, `${kind}/${st.name}/create`, `Cannot add ${kind} ${st.name}: A ${existing.type.toLowerCase()} with the same name already exists.`);
+      if (!st.orReplace) throw new ExecutionError(`Cannot add ${kind} '${st.name}': A ${existing.type.toLowerCase()} with the same name already exists`);
+    }
+    validateProperties(st.properties);
+    const { plan, source } = this.planStreamQuery(st.query, st.name, st.properties);
+    const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, props);
+    const queryId = existing?.createdBy ?? `CSAS_${st.name}_${this.queryCounter++}`;
+    if (existing?.createdBy) await this.stopQuery(existing.createdBy);
+    this.metastore.putSource({
+      name: st.name,
+      type: 'STREAM',
+      schema: plan.outputSchema,
+      topic: sink.topic,
+      keyFormat: sink.keyFormat,
+      valueFormat: sink.valueFormat,
+      keyOptions: sink.keyOptions,
+      valueOptions: sink.valueOptions,
+      ...(plan.timestampColumn !== undefined ? { timestampColumn: plan.timestampColumn } : {}),
+      ...(plan.timestampFormat !== undefined ? { timestampFormat: plan.timestampFormat } : {}),
+      isSource: false,
+      statement: st.text,
+      createdBy: queryId,
+    });
+    await this.startQuery(queryId, st.text, plan, sink, props);
+    this.record(st, props);
+    return status(st, `${kind}/${st.name}/create`, `Created query with ID ${queryId}`, queryId);
+  }
+
+  private async sinkSpec(name: string, with_: Properties, schema: LogicalSchema, upstream: DataSource, props: Record<string, string>): Promise<SinkSpec> {
+    const formats = resolveFormats(with_, upstream, {
+      key: props['ksql.persistence.default.format.key'],
+      value: props['ksql.persistence.default.format.value'],
+      ...(props['ksql.persistence.wrap.single.values'] !== undefined ? { wrapSingleValues: props['ksql.persistence.wrap.single.values'] === 'true' } : {}),
+    });
+    let keyFormat = formats.keyFormat;
+    if (schema.key.length === 0) {
+      if (str(with_, 'KEY_FORMAT') !== undefined) throw new AnalysisError('Key format specified for stream without key columns.');
+      keyFormat = 'NONE';
+    } else if (keyFormat === 'NONE') {
+      keyFormat = (props['ksql.persistence.default.format.key'] ?? 'KAFKA').toUpperCase() as typeof keyFormat;
+    }
+    if (with_['WRAP_SINGLE_VALUE'] !== undefined && schema.value.length !== 1) {
+      throw new AnalysisError(`'WRAP_SINGLE_VALUE' is only valid for single-field value schemas`);
+    }
+    createSerde(keyFormat, schema.key, formats.keyOptions, true);
+    createSerde(formats.valueFormat, schema.value, formats.valueOptions, false);
+    const topic = str(with_, 'KAFKA_TOPIC') ?? `${props['ksql.output.topic.name.prefix'] ?? ''}${name}`;
+    const upstreamTopic = await this.log.describeTopic(upstream.topic);
+    const partitions = intProperty(with_, 'PARTITIONS') ?? (props['ksql.sink.partitions'] ? Number(props['ksql.sink.partitions']) : undefined) ?? upstreamTopic?.partitions ?? 1;
+    const replicas = intProperty(with_, 'REPLICAS') ?? upstreamTopic?.replicas ?? 1;
+    const existing = await this.log.describeTopic(topic);
+    if (existing && existing.partitions !== partitions && intProperty(with_, 'PARTITIONS') !== undefined) {
+      throw new ExecutionError(`A Kafka topic with the name '${topic}' already exists, with different partition/replica configuration than required. KSQL expects ${partitions} partitions (topic has ${existing.partitions}), 1 replication factor (topic has 1).`);
+    }
+    if (!existing) await this.log.createTopic(topic, { partitions, replicas });
+    return { name, topic, partitions, replicas, keyFormat, valueFormat: formats.valueFormat, keyOptions: formats.keyOptions, valueOptions: formats.valueOptions };
+  }
+
+  private async insertInto(st: Statement & InsertInto, props: Record<string, string>): Promise<StatementResult> {
+    const target = this.metastore.getSource(st.target);
+    if (!target) throw new AnalysisError(`${st.target} does not exist.`);
+    if (target.isSource) throw new AnalysisError(`Cannot insert into read-only ${target.type.toLowerCase()}: ${target.name}`);
+    if (target.type === 'TABLE') throw new AnalysisError(`INSERT INTO can only be used to insert into a stream. ${target.name} is a table.`);
+    const { plan } = this.planStreamQuery(st.query, st.target, st.properties);
+    if (!schemasCompatible(plan.outputSchema, target.schema)) {
+      throw new AnalysisError(
+        `Incompatible schema between results and sink.\nResult schema is ${formatSchema(plan.outputSchema, 'STREAM')}\nSink schema is ${formatSchema(target.schema, 'STREAM')}`,
+      );
+    }
+    const desc = await this.log.describeTopic(target.topic);
+    const sink: SinkSpec = {
+      name: target.name,
+      topic: target.topic,
+      partitions: desc?.partitions ?? 1,
+      replicas: desc?.replicas ?? 1,
+      keyFormat: target.keyFormat,
+      valueFormat: target.valueFormat,
+      keyOptions: target.keyOptions,
+      valueOptions: target.valueOptions,
+    };
+    const queryId = `INSERTQUERY_${this.queryCounter++}`;
+    await this.startQuery(queryId, st.text, { ...plan, outputSchema: target.schema }, sink, props);
+    this.record(st, props);
+    return status(st, `stream/${target.name}/create`, `Created query with ID ${queryId}`, queryId);
+  }
+
+  private async insertValues(st: Statement & InsertValues): Promise<StatementResult> {
+    const target = this.metastore.getSource(st.target);
+    if (!target) throw new AnalysisError(`Cannot insert values into an unknown stream/table: ${st.target}`);
+    if (target.isSource) throw new AnalysisError(`Cannot insert values into read-only ${target.type.toLowerCase()}: ${target.name}`);
+    const schema = target.schema;
+    const all = [...schema.key, ...schema.value];
+    const names = st.columns ?? all.map((c) => c.name);
+    if (names.length !== st.values.length) {
+      throw new AnalysisError(`Expected a value for each column. Expected Columns: [${names.join(', ')}]. Got [${st.values.map(() => '?').join(', ')}]`);
+    }
+    const ctx = this.compileContext();
+    const noColumns = { resolveColumn: () => undefined };
+    const byName = new Map<string, unknown>();
+    let rowtime: number | undefined;
+    names.forEach((name, i) => {
+      const expr: Expr = st.values[i]!;
+      const compiled = compileExpression(expr, noColumns, ctx);
+      const value = compiled.evaluate([]);
+      if (name === 'ROWTIME') {
+        rowtime = value === null ? undefined : Number(value);
+        return;
+      }
+      const col = all.find((c) => c.name === name);
+      if (!col) throw new AnalysisError(`Column name ${name} does not exist.`);
+      byName.set(name, value === null ? null : castValue(value, compiled.type, col.type));
+    });
+    const key = schema.key.map((c) => byName.get(c.name) ?? null);
+    const value = schema.value.map((c) => byName.get(c.name) ?? null);
+    const keySerde = createSerde(target.keyFormat, schema.key, target.keyOptions, true);
+    const valueSerde = createSerde(target.valueFormat, schema.value, target.valueOptions, false);
+    await this.log.append(target.topic, [
+      { key: schema.key.length ? keySerde.serialize(key) : null, value: valueSerde.serialize(value), timestamp: rowtime ?? Date.now() },
+    ]);
+    return ok(st);
+  }
+
+  private async dropSource(st: Statement & { kind: 'DropSource' }, props: Record<string, string>): Promise<StatementResult> {
+    const kind = st.sourceType === 'STREAM' ? 'stream' : 'table';
+    const source = this.metastore.getSource(st.name);
+    if (!source) {
+      if (st.ifExists || this.replaying) return status(st, `${kind}/${st.name}/drop`, `Source \`${st.name}\` does not exist.`);
+      throw new ExecutionError(`${st.sourceType === 'STREAM' ? 'Stream' : 'Table'} ${st.name} does not exist.`);
+    }
+    if (source.type !== st.sourceType) {
+      throw new ExecutionError(`Incompatible data source type is ${source.type}, but statement was DROP ${st.sourceType}`);
+    }
+    if (st.deleteTopic && source.isSource) throw new ExecutionError(`Cannot delete topic for read-only source: ${source.name}`);
+    const writers = [...this.queries.values()].filter((q) => q.sinkSpec.name === source.name);
+    const readers = [...this.queries.values()].filter((q) => q.plan.source.name === source.name && q.sinkSpec.name !== source.name);
+    if (readers.length > 0 && !this.replaying) {
+      throw new ExecutionError(
+        `Cannot drop ${source.name}.\nThe following queries read from this source: [${readers.map((q) => q.id).join(', ')}].\nThe following queries write into this source: [${writers.map((q) => q.id).join(', ')}].\nYou need to terminate them before dropping ${source.name}.`,
+      );
+    }
+    for (const q of writers) await this.stopQuery(q.id);
+    this.metastore.deleteSource(source.name);
+    if (st.deleteTopic) await this.log.deleteTopic(source.topic);
+    this.record(st, props);
+    return status(st, `${kind}/${st.name}/drop`, `Source \`${source.name}\` (topic: ${source.topic}) was dropped.`);
+  }
+
+  private async terminate(st: Statement & { kind: 'Terminate' }, props: Record<string, string>): Promise<StatementResult> {
+    const ids = st.all ? [...this.queries.keys()] : [st.queryId];
+    for (const id of ids) {
+      if (!this.queries.has(id) && !this.replaying) throw new ExecutionError(`Unknown queryId: ${id}`);
+      await this.stopQuery(id);
+    }
+    this.record(st, props);
+    return status(st, `terminate/${st.all ? 'ALL' : st.queryId}/execute`, 'Query terminated.');
+  }
+
+  private list(st: Statement & { kind: 'List' }): Promise<StatementResult> | StatementResult {
+    switch (st.what) {
+      case 'STREAMS':
+      case 'TABLES': {
+        const type = st.what === 'STREAMS' ? 'STREAM' : 'TABLE';
+        return {
+          type: st.what === 'STREAMS' ? 'streams' : 'tables',
+          statementText: st.text,
+          sources: this.metastore.listSources().filter((s) => s.type === type).map(summary),
+        };
+      }
+      case 'QUERIES':
+        return { type: 'queries', statementText: st.text, queries: this.listQueries() };
+      case 'TOPICS':
+        return this.log.listTopics().then((ts) => ({
+          type: 'kafka_topics' as const,
+          statementText: st.text,
+          topics: ts.filter((t) => st.all || !t.name.startsWith('_')).map((t) => ({ name: t.name, partitions: t.partitions, replicas: t.replicas })),
+        }));
+      case 'PROPERTIES':
+        return { type: 'properties', statementText: st.text, properties: { ...this.properties } };
+      case 'TYPES':
+        return { type: 'type_list', statementText: st.text, types: Object.fromEntries(this.metastore.listTypes().map(([n, t]) => [n, formatType(t)])) };
+      case 'FUNCTIONS':
+        return {
+          type: 'function_names',
+          statementText: st.text,
+          functions: [...this.functions.listScalars(), ...this.functions.listTables()].map((f) => ({ name: f.name, category: f.category })).sort((a, b) => a.name.localeCompare(b.name)),
+        };
+      default:
+        throw new ExecutionError(`SHOW ${st.what} is not supported yet.`);
+    }
+  }
+
+  private assert(st: Statement & { kind: 'Assert' }): Promise<StatementResult> {
+    if (st.what === 'TOPIC' && st.name !== undefined) {
+      return this.log.describeTopic(st.name).then((d) => {
+        if (Boolean(d) !== st.exists) throw new ExecutionError(`Topic ${st.name} ${st.exists ? 'does not exist' : 'exists'}`);
+        return ok(st);
+      });
+    }
+    throw new ExecutionError(`ASSERT ${st.what} is not supported yet.`);
+  }
+
+  listQueries(): QuerySummary[] {
+    return [...this.queries.values()].map((q) => ({ id: q.id, queryString: q.statementText, sinks: [q.sinkSpec.name], sinkKafkaTopics: [q.sinkSpec.topic], state: q.state }));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Query lifecycle
+
+  private async startQuery(id: string, text: string, plan: StreamQueryPlan, sink: SinkSpec, props: Record<string, string>): Promise<void> {
+    const consumer = await this.log.createConsumer({
+      groupId: `_confluent-ksql-${props['ksql.service.id'] ?? 'default_'}query_${id}`,
+      topics: [plan.source.topic],
+      autoOffsetReset: (props['auto.offset.reset'] ?? 'latest') === 'earliest' ? 'earliest' : 'latest',
+    });
+    const q = new PersistentQuery(id, text, plan, sink, {
+      log: this.log,
+      functions: this.functions,
+      customTypes: (n) => this.metastore.getType(n),
+      processingLog: this.processingLog,
+      consumer,
+    });
+    this.queries.set(id, q);
+    const n = Number(/_(\d+)$/.exec(id)?.[1] ?? -1);
+    if (n >= this.queryCounter) this.queryCounter = n + 1;
+    if (this.runQueries) q.start();
+  }
+
+  private async stopQuery(id: string): Promise<void> {
+    const q = this.queries.get(id);
+    if (!q) return;
+    this.queries.delete(id);
+    await q.stop();
+    q.state = 'TERMINATED';
+  }
+
+  /**
+   * Run every persistent query until none has input left (queries feeding each other included).
+   * For tests and scripts run without background queries.
+   */
+  async drain(): Promise<void> {
+    for (;;) {
+      let progress = 0;
+      for (const q of this.queries.values()) {
+        for (;;) {
+          const n = await q.step(5000, 0);
+          progress += n;
+          if (n === 0) break;
+        }
+      }
+      if (progress === 0) return;
+    }
+  }
+
+  query(id: string): PersistentQuery | undefined {
+    return this.queries.get(id);
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.queries.keys()]) {
+      const q = this.queries.get(id)!;
+      await q.stop();
+    }
+    this.queries.clear();
+    await this.processingLog.flush().catch(() => undefined);
+    this.commandLog.close();
+    if (this.ownsLog) await this.log.close();
+  }
+}
+
+type Properties = Readonly<Record<string, string | number | boolean>>;
+
+function ok(st: Statement): StatementResult {
+  return { type: 'ok', statementText: st.text };
+}
+
+function status(st: Statement, commandId: string, message: string, queryId?: string): StatementResult {
+  return { type: 'currentStatus', statementText: st.text, commandId, message, ...(queryId !== undefined ? { queryId } : {}) };
+}
+
+function summary(s: DataSource): SourceSummary {
+  return { name: s.name, type: s.type, topic: s.topic, keyFormat: s.keyFormat, valueFormat: s.valueFormat, isWindowed: s.window !== undefined };
+}
+
+/** INSERT INTO needs the same column names and types, keys and values alike. */
+function schemasCompatible(a: LogicalSchema, b: LogicalSchema): boolean {
+  const same = (x: readonly { name: string; type: SqlType }[], y: readonly { name: string; type: SqlType }[]) =>
+    x.length === y.length && x.every((c, i) => c.name === y[i]!.name && typeEquals(c.type, y[i]!.type));
+  return same(a.key, b.key) && same(a.value, b.value);
+}
+
+/** Only properties that change how a query runs are kept with its command for replay. */
+function pickReplayProperties(props: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(props)) if (k === 'auto.offset.reset' || k.startsWith('ksql.')) out[k] = v;
+  return out;
+}

@@ -1,0 +1,51 @@
+/**
+ * Sink operator: serializes output rows with the sink's key and value formats into records for the
+ * sink topic, buffering them so a whole micro-batch is appended to the log at once.
+ */
+import type { SinkSpec } from '../plan/logical/plan.js';
+import type { LogicalSchema } from '../types/schema.js';
+import type { ProduceRecord } from '../storage/log/log.js';
+import { createSerde } from '../serde/index.js';
+import type { RecordErrorSink } from './source.js';
+
+export class SinkWriter {
+  private readonly keySerde;
+  private readonly valueSerde;
+  private buffer: ProduceRecord[] = [];
+  private readonly hasKey: boolean;
+
+  constructor(
+    readonly spec: SinkSpec,
+    schema: LogicalSchema,
+    private readonly onError: RecordErrorSink,
+  ) {
+    this.keySerde = createSerde(spec.keyFormat, schema.key, spec.keyOptions, true);
+    this.valueSerde = createSerde(spec.valueFormat, schema.value, spec.valueOptions, false);
+    this.hasKey = schema.key.length > 0;
+  }
+
+  /** Serialize one output row; `value` null writes a tombstone. */
+  write(key: readonly unknown[], value: readonly unknown[] | null, timestamp: number): void {
+    let k: Buffer | null;
+    let v: Buffer | null;
+    try {
+      k = this.hasKey ? this.keySerde.serialize(key) : null;
+      v = value === null ? null : this.valueSerde.serialize(value);
+    } catch (e) {
+      this.onError('SERIALIZATION_ERROR', `Error serializing record for topic ${this.spec.topic}: ${(e as Error).message}`);
+      return;
+    }
+    this.buffer.push({ key: k, value: v, timestamp });
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Hand the buffered records over (the caller appends them to the log). */
+  take(): ProduceRecord[] {
+    const b = this.buffer;
+    this.buffer = [];
+    return b;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Source operator: turns a log record into a source row
+ *   [key columns..., value columns..., header columns..., ROWTIME, ROWPARTITION, ROWOFFSET]
+ * deserializing key and value with the source's formats and extracting the event timestamp.
+ * Failures are reported to the processing log and the record is skipped.
+ */
+import type { DataSource } from '../engine/metastore.js';
+import type { LogRecord } from '../storage/log/log.js';
+import type { Serde } from '../serde/serde.js';
+import { createSerde } from '../serde/index.js';
+import type { ProcessingLogEntry } from '../runtime/processing-log.js';
+import { compileTimestampExtractor } from './timestamp.js';
+
+export type RecordErrorSink = (type: ProcessingLogEntry['type'], message: string, record?: LogRecord) => void;
+
+export interface SourceDecoder {
+  /** The row, or null when the record must be skipped (error reported, or a stream tombstone). */
+  decode(record: LogRecord): unknown[] | null;
+}
+
+export function createSourceDecoder(source: DataSource, onError: RecordErrorSink): SourceDecoder {
+  const keySerde: Serde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true);
+  const valueSerde: Serde = createSerde(source.valueFormat, source.schema.value, source.valueOptions, false);
+  const nKey = source.schema.key.length;
+  const nValue = source.schema.value.length;
+  const headerCols = source.schema.headers;
+  const nHeaders = headerCols.length;
+  const width = nKey + nValue + nHeaders + 3;
+  const rowColumns = [...source.schema.key, ...source.schema.value];
+  const tsIndex = source.timestampColumn === undefined ? -1 : rowColumns.findIndex((c) => c.name === source.timestampColumn);
+  const extractTs = tsIndex >= 0 ? compileTimestampExtractor(rowColumns[tsIndex]!.type, source.timestampFormat) : undefined;
+  const isStream = source.type === 'STREAM';
+
+  return {
+    decode(record: LogRecord): unknown[] | null {
+      // A stream ignores records without a value (ksqlDB drops them); a table treats them as deletes
+      // — the table operators handle that, so the row is still produced with null values.
+      if (isStream && record.value === null) return null;
+      let key: unknown[] | null;
+      let value: unknown[] | null;
+      try {
+        key = nKey === 0 ? null : keySerde.deserialize(record.key);
+      } catch (e) {
+        onError('DESERIALIZATION_ERROR', `Error deserializing key from topic ${record.topic}: ${(e as Error).message}`, record);
+        return null;
+      }
+      try {
+        value = valueSerde.deserialize(record.value);
+      } catch (e) {
+        onError('DESERIALIZATION_ERROR', `Error deserializing value from topic ${record.topic}: ${(e as Error).message}`, record);
+        return null;
+      }
+      const row = new Array<unknown>(width);
+      let i = 0;
+      for (let k = 0; k < nKey; k++) row[i++] = key === null ? null : (key[k] ?? null);
+      for (let v = 0; v < nValue; v++) row[i++] = value === null ? null : (value[v] ?? null);
+      for (let h = 0; h < nHeaders; h++) row[i++] = headerValue(headerCols[h]!.headerKey, record);
+      let ts = record.timestamp;
+      if (extractTs) {
+        try {
+          const t = extractTs(row[tsIndex]);
+          if (t === null || t < 0) {
+            onError('RECORD_PROCESSING_ERROR', `Invalid timestamp ${String(t)} extracted from column ${source.timestampColumn}`, record);
+            return null;
+          }
+          ts = t;
+        } catch (e) {
+          onError('RECORD_PROCESSING_ERROR', `Failed to extract timestamp from column ${source.timestampColumn}: ${(e as Error).message}`, record);
+          return null;
+        }
+      }
+      row[i++] = ts;
+      row[i++] = record.partition;
+      row[i] = record.offset;
+      return row;
+    },
+  };
+}
+
+function headerValue(headerKey: string | undefined, record: LogRecord): unknown {
+  if (headerKey === undefined) {
+    return record.headers.map((h) => ({ KEY: h.key, VALUE: h.value }));
+  }
+  // HEADER('k'): the last header with that key, as ksqlDB does.
+  for (let i = record.headers.length - 1; i >= 0; i--) {
+    const h = record.headers[i]!;
+    if (h.key === headerKey) return h.value;
+  }
+  return null;
+}

@@ -1,0 +1,56 @@
+/**
+ * The stateless part of a stream query, compiled once into one function per record:
+ * filter (WHERE) → table functions (EXPLODE...) → projection into output key and value columns.
+ * Everything is synchronous and allocation-light: one output array pair per emitted row.
+ */
+import type { StreamQueryPlan } from '../plan/logical/plan.js';
+import { LayoutScope } from '../analyzer/row-scope.js';
+import { compileExpression, type CompileContext } from '../expr/compile.js';
+import { compileTableFunction } from './table-function.js';
+
+/** Receives each output row: key column values, value column values, and the input row (for ROWTIME etc.). */
+export type Emit = (key: unknown[], value: unknown[], row: readonly unknown[]) => void;
+
+export type RowProcessor = (row: unknown[], emit: Emit) => void;
+
+export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext): RowProcessor {
+  const scope = new LayoutScope(plan.layout, plan.sourceNames, 'SELECT column');
+  const where = plan.where ? compileExpression(plan.where, scope, ctx).evaluate : undefined;
+  const keyFns = plan.keyColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
+  const valueFns = plan.valueColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
+  const nk = keyFns.length;
+  const nv = valueFns.length;
+
+  const project = (row: unknown[], emit: Emit): void => {
+    const key = new Array<unknown>(nk);
+    for (let i = 0; i < nk; i++) key[i] = keyFns[i]!(row);
+    const value = new Array<unknown>(nv);
+    for (let i = 0; i < nv; i++) value[i] = valueFns[i]!(row);
+    emit(key, value, row);
+  };
+
+  let body: RowProcessor = project;
+  if (plan.tableFunctions.length > 0) {
+    const fns = plan.tableFunctions.map((tf) => ({ index: tf.index, fn: compileTableFunction(tf.call, scope, ctx) }));
+    const width = plan.layout.length;
+    // Several table functions in one SELECT are zipped: as many rows as the longest result,
+    // shorter results padded with NULL (ksqlDB's behaviour).
+    body = (row, emit) => {
+      const results = fns.map((f) => f.fn(row));
+      let n = 0;
+      for (const r of results) if (r !== null && r.length > n) n = r.length;
+      for (let i = 0; i < n; i++) {
+        const ext = row.length === width ? row.slice() : row.concat(new Array(width - row.length).fill(null));
+        for (let j = 0; j < fns.length; j++) {
+          const r = results[j];
+          ext[fns[j]!.index] = r !== null && r !== undefined && i < r.length ? r[i] : null;
+        }
+        project(ext, emit);
+      }
+    };
+  }
+  if (!where) return body;
+  return (row, emit) => {
+    if (where(row) === true) body(row, emit);
+  };
+}

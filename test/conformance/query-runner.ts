@@ -1,0 +1,261 @@
+/**
+ * Runs one query-validation test case against a fresh engine on the embedded log, as ksqlDB's own
+ * harness does: statements in order, then the inputs (all to partition 0), then every persistent
+ * query runs until idle; the records appended to the expected output topics are compared in order.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../src/engine/engine.js';
+import type { DataSource } from '../../src/engine/metastore.js';
+import type { LogRecord } from '../../src/storage/log/log.js';
+import { createSerde } from '../../src/serde/index.js';
+import { parseStatements } from '../../src/parser/parse.js';
+import { resolveTypeNode } from '../../src/types/type-node.js';
+import { formatType, typeEquals } from '../../src/types/sql-type.js';
+import { Decimal } from '../../src/types/decimal.js';
+import type { TestCase, VectorRecord } from './vectors.js';
+
+export interface CaseResult {
+  readonly passed: boolean;
+  /** First difference, for --verbose. */
+  readonly detail?: string;
+}
+
+export interface RunOptions {
+  /** Close and reopen the engine on the same data directory after half of the inputs (golden restart mode). */
+  readonly restart?: boolean;
+}
+
+export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise<CaseResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-conf-'));
+  const properties = { 'auto.offset.reset': 'earliest', ...tc.properties };
+  let engine = await Engine.open({ dataDir, properties, runQueries: false });
+  const captured = new Map<string, LogRecord[]>();
+  const capture = (e: Engine) =>
+    e.log.onAppend!((r) => {
+      let list = captured.get(r.topic);
+      if (!list) captured.set(r.topic, (list = []));
+      list.push(r);
+    });
+  let unsubscribe = capture(engine);
+  try {
+    const expected = tc.test.expectedException;
+    for (const t of tc.test.topics ?? []) await ensureTopic(engine, t.name, t.partitions ?? 4);
+    for (const i of tc.test.inputs ?? []) await ensureTopic(engine, i.topic, 4);
+
+    for (const sql of tc.statements) {
+      try {
+        await engine.execute(sql);
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (!expected) return fail(`statement failed: ${sql}\n  ${(e as Error).name}: ${msg}`);
+        if (expected.message && !msg.includes(expected.message)) {
+          return fail(`wrong error for: ${sql}\n  expected message containing: ${expected.message}\n  got: ${msg}`);
+        }
+        return { passed: true };
+      }
+    }
+
+    const inputs = tc.test.inputs ?? [];
+    const half = opts.restart ? Math.floor(inputs.length / 2) : inputs.length;
+    await produce(engine, inputs.slice(0, half));
+    await engine.drain();
+    if (opts.restart) {
+      unsubscribe();
+      await engine.close();
+      engine = await Engine.open({ dataDir, properties, runQueries: false });
+      unsubscribe = capture(engine);
+      await produce(engine, inputs.slice(half));
+      await engine.drain();
+    }
+
+    if (expected) {
+      return fail(`expected an error (${expected.type ?? ''}: ${expected.message ?? ''}) but every statement succeeded`);
+    }
+
+    // Outputs, per topic, in order.
+    const byTopic = new Map<string, VectorRecord[]>();
+    for (const o of tc.test.outputs ?? []) {
+      let l = byTopic.get(o.topic);
+      if (!l) byTopic.set(o.topic, (l = []));
+      l.push(o);
+    }
+    for (const [topic, exp] of byTopic) {
+      const got = captured.get(topic) ?? [];
+      const source = engine.metastore.sourcesForTopic(topic)[0];
+      for (let i = 0; i < Math.max(exp.length, got.length); i++) {
+        const e = exp[i];
+        const g = got[i];
+        if (!e) return fail(`topic ${topic}: unexpected extra record #${i}: ${describe(g!, source)}`);
+        if (!g) return fail(`topic ${topic}: missing record #${i}, expected ${JSON.stringify(e)} (got ${got.length} records)`);
+        const diff = compareRecord(e, g, source);
+        if (diff) return fail(`topic ${topic} record #${i}: ${diff}\n  expected ${JSON.stringify(e)}\n  got      ${describe(g, source)}`);
+      }
+    }
+
+    const postDiff = checkPost(tc, engine, [...captured.keys()]);
+    if (postDiff) return fail(postDiff);
+    return { passed: true };
+  } catch (e) {
+    return fail(`error: ${(e as Error).stack ?? String(e)}`);
+  } finally {
+    unsubscribe();
+    await engine.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function fail(detail: string): CaseResult {
+  return { passed: false, detail };
+}
+
+async function ensureTopic(engine: Engine, name: string, partitions: number): Promise<void> {
+  if (!(await engine.log.describeTopic(name))) await engine.log.createTopic(name, { partitions });
+}
+
+async function produce(engine: Engine, inputs: readonly VectorRecord[]): Promise<void> {
+  for (const i of inputs) {
+    const source = engine.metastore.sourcesForTopic(i.topic)[0];
+    await ensureTopic(engine, i.topic, 4);
+    await engine.log.append(i.topic, [
+      {
+        key: i.key === undefined || i.key === null ? null : encode(i.key, source, true),
+        value: i.value === null ? null : encode(i.value, source, false),
+        timestamp: i.timestamp ?? 0,
+        headers: (i.headers ?? []).map((h) => ({ key: h.KEY, value: h.VALUE === null ? null : Buffer.from(h.VALUE, 'base64') })),
+        partition: 0,
+      },
+    ]);
+  }
+}
+
+/** Encode a vector's JSON key/value as the bytes a producer would write for the source's format. */
+function encode(v: unknown, source: DataSource | undefined, isKey: boolean): Buffer | null {
+  const format = source ? (isKey ? source.keyFormat : source.valueFormat) : typeof v === 'string' ? 'KAFKA' : 'JSON';
+  switch (format) {
+    case 'DELIMITED':
+      return Buffer.from(typeof v === 'string' ? v : String(v));
+    case 'KAFKA': {
+      const cols = source ? (isKey ? source.schema.key : source.schema.value) : [];
+      const col = cols[0];
+      if (!col) return typeof v === 'string' ? Buffer.from(v) : Buffer.from(JSON.stringify(v));
+      const serde = createSerde('KAFKA', [col], {}, isKey);
+      let value: unknown = v;
+      if (col.type.kind === 'BYTES' && typeof v === 'string') value = Buffer.from(v, 'base64');
+      else if (col.type.kind === 'STRING' && typeof v !== 'string') value = JSON.stringify(v);
+      else if ((col.type.kind === 'INTEGER' || col.type.kind === 'BIGINT' || col.type.kind === 'DOUBLE') && typeof v === 'string') value = Number(v);
+      if (col.type.kind === 'INTEGER' && typeof value === 'number' && !Number.isInteger(value)) return Buffer.from(String(v));
+      return serde.serialize([value]);
+    }
+    case 'NONE':
+      return null;
+    default:
+      return Buffer.from(JSON.stringify(v));
+  }
+}
+
+/** Decode output bytes into the JSON shape vectors use. */
+function decode(b: Buffer | null, source: DataSource | undefined, isKey: boolean): unknown {
+  if (b === null) return null;
+  const format = source ? (isKey ? source.keyFormat : source.valueFormat) : 'JSON';
+  switch (format) {
+    case 'DELIMITED':
+      return b.toString('utf8');
+    case 'KAFKA': {
+      const cols = source ? (isKey ? source.schema.key : source.schema.value) : [];
+      if (cols.length !== 1) return b.toString('utf8');
+      const v = createSerde('KAFKA', cols, {}, isKey).deserialize(b)?.[0];
+      return Buffer.isBuffer(v) ? v.toString('base64') : v instanceof Decimal ? v.toNumber() : v;
+    }
+    case 'NONE':
+      return null;
+    default:
+      try {
+        return JSON.parse(b.toString('utf8'));
+      } catch {
+        return b.toString('utf8');
+      }
+  }
+}
+
+function describe(r: LogRecord, source: DataSource | undefined): string {
+  return JSON.stringify({ key: decode(r.key, source, true), value: decode(r.value, source, false), timestamp: r.timestamp });
+}
+
+function compareRecord(e: VectorRecord, g: LogRecord, source: DataSource | undefined): string | undefined {
+  const key = decode(g.key, source, true);
+  if (!jsonEquals(e.key ?? null, key)) return 'key differs';
+  const value = decode(g.value, source, false);
+  if (!jsonEquals(e.value, value)) return 'value differs';
+  if (e.timestamp !== undefined && e.timestamp !== g.timestamp) return `timestamp differs (${g.timestamp})`;
+  if (e.headers !== undefined) {
+    const gh = g.headers.map((h) => ({ KEY: h.key, VALUE: h.value === null ? null : h.value.toString('base64') }));
+    if (!jsonEquals(e.headers, gh)) return 'headers differ';
+  }
+  if (e.window !== undefined) return 'windowed keys are not supported yet';
+  return undefined;
+}
+
+/** Structural equality as ksqlDB's harness: field names as written or upper-cased, doubles within 1e-6. */
+export function jsonEquals(expected: unknown, actual: unknown): boolean {
+  if (expected === null || expected === undefined) return actual === null || actual === undefined;
+  if (typeof expected === 'number') {
+    if (typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual))) return Math.abs(expected - Number(actual)) <= 1e-6;
+    return typeof actual === 'number' && (expected === actual || Math.abs(expected - actual) <= 1e-6 * Math.max(1, Math.abs(expected)));
+  }
+  if (typeof expected !== 'object') return expected === actual;
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((x, i) => jsonEquals(x, actual[i]));
+  }
+  if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false;
+  const eo = expected as Record<string, unknown>;
+  const ao = actual as Record<string, unknown>;
+  const ek = Object.keys(eo);
+  if (ek.length !== Object.keys(ao).length) return false;
+  return ek.every((k) => {
+    const a = k in ao ? ao[k] : ao[k.toUpperCase()];
+    if (!(k in ao) && !(k.toUpperCase() in ao)) return false;
+    return jsonEquals(eo[k], a);
+  });
+}
+
+function checkPost(tc: TestCase, engine: Engine, topics: readonly string[]): string | undefined {
+  const post = tc.test.post;
+  if (!post) return undefined;
+  for (const s of post.sources ?? []) {
+    const src = engine.metastore.getSource(s.name) ?? engine.metastore.getSource(s.name.toUpperCase());
+    if (!src) return `post: source ${s.name} not found`;
+    if (s.type && s.type.toUpperCase() !== src.type) return `post: source ${s.name} is a ${src.type}, expected ${s.type}`;
+    if (s.schema) {
+      const diff = compareSchema(s.schema, src);
+      if (diff) return `post: source ${s.name} schema: ${diff}`;
+    }
+    if (s.keyFormat?.format && s.keyFormat.format.toUpperCase() !== src.keyFormat) return `post: source ${s.name} key format ${src.keyFormat}, expected ${s.keyFormat.format}`;
+    const vf = typeof s.valueFormat === 'string' ? s.valueFormat : s.valueFormat?.format;
+    if (vf && vf.toUpperCase() !== src.valueFormat) return `post: source ${s.name} value format ${src.valueFormat}, expected ${vf}`;
+  }
+  const bl = post.topics?.blacklist;
+  if (bl) {
+    const re = new RegExp(bl);
+    const bad = topics.find((t) => re.test(t));
+    if (bad) return `post: topic ${bad} matches blacklist ${bl}`;
+  }
+  return undefined;
+}
+
+function compareSchema(text: string, src: DataSource): string | undefined {
+  const cols = text.trim() === '' ? '' : text.replace(/PRIMARY KEY/gi, 'KEY');
+  const st = parseStatements(`CREATE STREAM X (${cols}) WITH (KAFKA_TOPIC='x', VALUE_FORMAT='JSON');`)[0]!;
+  if (st.kind !== 'CreateSource') return 'unparseable expected schema';
+  const expected = st.columns.map((c) => ({ name: c.name, type: resolveTypeNode(c.type, () => undefined), key: c.constraint === 'KEY' || c.constraint === 'PRIMARY_KEY' }));
+  const actual = [...src.schema.key.map((c) => ({ ...c, key: true })), ...src.schema.value.map((c) => ({ ...c, key: false })), ...src.schema.headers.map((c) => ({ ...c, key: false }))];
+  const show = (l: readonly { name: string; type: Parameters<typeof formatType>[0]; key: boolean }[]) => l.map((c) => `${c.name} ${formatType(c.type)}${c.key ? ' KEY' : ''}`).join(', ');
+  if (expected.length !== actual.length) return `expected ${show(expected)}, got ${show(actual)}`;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const a = actual[i]!;
+    if (e.name !== a.name || e.key !== a.key || !typeEquals(e.type, a.type)) return `expected ${show(expected)}, got ${show(actual)}`;
+  }
+  return undefined;
+}

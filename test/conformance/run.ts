@@ -1,0 +1,103 @@
+/**
+ * `npm run conformance -- <dir> [--verbose] [--filter text] [--restart] [--json]`
+ *
+ * Runs every test of every ksqlDB vector file under <dir> and prints one line per file and a final
+ * `N passed, N failed, N skipped`. Skips are only for named reasons (unsupported formats, tests
+ * disabled in ksqlDB, ...), counted per reason at the end.
+ */
+import { listVectorFiles, loadCases, type TestCase } from './vectors.js';
+import { runQueryCase } from './query-runner.js';
+
+interface Args {
+  dirs: string[];
+  verbose: boolean;
+  filter?: string;
+  restart: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = { dirs: [], verbose: false, restart: false };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (x === '--verbose' || x === '-v') a.verbose = true;
+    else if (x === '--restart') a.restart = true;
+    else if (x === '--filter') a.filter = argv[++i];
+    else a.dirs.push(x);
+  }
+  if (a.dirs.length === 0) a.dirs.push('../shared/conformance/ksqldb/query-validation-tests');
+  return a;
+}
+
+export interface Totals {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export async function runConformance(args: Args, out: (line: string) => void = console.log): Promise<Totals> {
+  const totals: Totals = { passed: 0, failed: 0, skipped: 0 };
+  const skipReasons = new Map<string, number>();
+  const failCauses = new Map<string, number>();
+  for (const root of args.dirs) {
+    for (const file of listVectorFiles(root)) {
+      let cases: TestCase[];
+      try {
+        cases = loadCases(file, root);
+      } catch (e) {
+        out(`${file}: cannot read: ${(e as Error).message}`);
+        totals.failed++;
+        continue;
+      }
+      if (args.filter) cases = cases.filter((c) => c.name.includes(args.filter!) || c.file.includes(args.filter!));
+      if (cases.length === 0) continue;
+      const t: Totals = { passed: 0, failed: 0, skipped: 0 };
+      const failures: string[] = [];
+      for (const tc of cases) {
+        const skip = tc.skip ?? (tc.test.responses !== undefined || tc.test.expectedError !== undefined ? 'REST vector: the REST API is not implemented yet' : undefined);
+        if (skip) {
+          t.skipped++;
+          skipReasons.set(skip, (skipReasons.get(skip) ?? 0) + 1);
+          continue;
+        }
+        const r = await runQueryCase(tc, { restart: args.restart });
+        if (r.passed) t.passed++;
+        else {
+          t.failed++;
+          const cause = (r.detail ?? '').split('\n').find((l) => l.trim().startsWith('got') || l.includes('Error') || l.includes('error')) ?? r.detail ?? '';
+          const key = cause.replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'N').slice(0, 140).trim();
+          failCauses.set(key, (failCauses.get(key) ?? 0) + 1);
+          failures.push(`  FAIL ${tc.name}${args.verbose && r.detail ? `\n    ${r.detail.split('\n').join('\n    ')}` : ''}`);
+        }
+      }
+      totals.passed += t.passed;
+      totals.failed += t.failed;
+      totals.skipped += t.skipped;
+      out(`${cases[0]!.file}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
+      if (args.verbose) for (const f of failures) out(f);
+    }
+  }
+  if (skipReasons.size > 0) {
+    out('');
+    out('Skipped, by reason:');
+    for (const [r, n] of [...skipReasons].sort((a, b) => b[1] - a[1])) out(`  ${n}  ${r}`);
+  }
+  if (args.verbose && failCauses.size > 0) {
+    out('');
+    out('Failures, by first cause:');
+    for (const [r, n] of [...failCauses].sort((a, b) => b[1] - a[1]).slice(0, 60)) out(`  ${n}  ${r}`);
+  }
+  out('');
+  out(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  return totals;
+}
+
+const isMain = process.argv[1] !== undefined && /run\.(js|ts)$/.test(process.argv[1]);
+if (isMain) {
+  runConformance(parseArgs(process.argv.slice(2))).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(2);
+    },
+  );
+}
