@@ -14,7 +14,7 @@ import { MetaStore, type DataSource } from './metastore.js';
 import { CommandLog } from './command-log.js';
 import { builtinFunctions, type FunctionRegistry } from '../functions/registry.js';
 import { schemaFromColumns } from '../analyzer/source-schema.js';
-import { intProperty, resolveFormats, str, validateProperties } from '../analyzer/with-properties.js';
+import { intProperty, str, validateProperties } from '../analyzer/with-properties.js';
 import { analyzeStreamQuery } from '../analyzer/stream-query.js';
 import type { SinkSpec, StreamQueryPlan } from '../plan/logical/plan.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
@@ -22,7 +22,7 @@ import { ProcessingLog } from '../runtime/processing-log.js';
 import { resolveTypeNode } from '../types/type-node.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 import { castValue } from '../expr/cast.js';
-import { createSerde } from '../serde/index.js';
+import { createSerde, formatFromProperties } from '../serde/index.js';
 import { formatSchema, type LogicalSchema } from '../types/schema.js';
 import { formatType, typeEquals, type SqlType } from '../types/sql-type.js';
 import { AnalysisError, ExecutionError } from '../errors.js';
@@ -216,10 +216,7 @@ export class Engine {
     if (schema.value.length === 0 && schema.key.length === 0 && st.columns.length === 0) {
       throw new AnalysisError(`The statement does not define any columns.`);
     }
-    const formats = resolveFormats(st.properties, undefined, {
-      key: props['ksql.persistence.default.format.key'],
-      value: props['ksql.persistence.default.format.value'],
-    });
+    const formats = formatFromProperties(st.properties, formatDefaults(props));
     const formatsFinal = schema.key.length === 0 && str(st.properties, 'KEY_FORMAT') === undefined && str(st.properties, 'FORMAT') === undefined ? { ...formats, keyFormat: 'NONE' as const } : formats;
     if (formatsFinal.valueOptions.wrapSingleValue !== undefined && st.properties['WRAP_SINGLE_VALUE'] !== undefined && schema.value.length !== 1) {
       throw new AnalysisError(`'WRAP_SINGLE_VALUE' is only valid for single-field value schemas`);
@@ -309,11 +306,7 @@ export class Engine {
   }
 
   private async sinkSpec(name: string, with_: Properties, schema: LogicalSchema, upstream: DataSource, props: Record<string, string>): Promise<SinkSpec> {
-    const formats = resolveFormats(with_, upstream, {
-      key: props['ksql.persistence.default.format.key'],
-      value: props['ksql.persistence.default.format.value'],
-      ...(props['ksql.persistence.wrap.single.values'] !== undefined ? { wrapSingleValues: props['ksql.persistence.wrap.single.values'] === 'true' } : {}),
-    });
+    const formats = formatFromProperties(with_, { ...formatDefaults(props), inherit: upstream });
     let keyFormat = formats.keyFormat;
     if (schema.key.length === 0) {
       if (str(with_, 'KEY_FORMAT') !== undefined) throw new AnalysisError('Key format specified for stream without key columns.');
@@ -550,6 +543,14 @@ export class Engine {
 }
 
 type Properties = Readonly<Record<string, string | number | boolean>>;
+
+function formatDefaults(props: Record<string, string>): { keyFormat?: string; valueFormat?: string; wrapSingleValues?: boolean } {
+  const d: { keyFormat?: string; valueFormat?: string; wrapSingleValues?: boolean } = {};
+  if (props['ksql.persistence.default.format.key'] !== undefined) d.keyFormat = props['ksql.persistence.default.format.key'];
+  if (props['ksql.persistence.default.format.value'] !== undefined) d.valueFormat = props['ksql.persistence.default.format.value'];
+  if (props['ksql.persistence.wrap.single.values'] !== undefined) d.wrapSingleValues = props['ksql.persistence.wrap.single.values'] === 'true';
+  return d;
+}
 
 function ok(st: Statement): StatementResult {
   return { type: 'ok', statementText: st.text };

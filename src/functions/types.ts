@@ -55,6 +55,12 @@ export interface ScalarOverload {
   /** When true the compiler returns NULL without calling impl if any argument is NULL. */
   readonly nullOnNullInput?: boolean;
   readonly impl: (...args: never[]) => unknown;
+  /**
+   * Optional: build a type-specialised impl once at plan time from the resolved argument types
+   * (e.g. TO_JSON_STRING must tell a DATE from an INT, both JS numbers). The compiler calls it when
+   * present and uses the returned function instead of `impl`.
+   */
+  readonly specialize?: (args: ResolvedArgs) => (...args: never[]) => unknown;
   readonly description?: string;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { SinkSpec } from '../plan/logical/plan.js';
 import type { LogicalSchema } from '../types/schema.js';
-import type { ProduceRecord } from '../storage/log/log.js';
+import type { Header, ProduceRecord } from '../storage/log/log.js';
 import { createSerde } from '../serde/index.js';
 import type { RecordErrorSink } from './source.js';
 
@@ -24,8 +24,8 @@ export class SinkWriter {
     this.hasKey = schema.key.length > 0;
   }
 
-  /** Serialize one output row; `value` null writes a tombstone. */
-  write(key: readonly unknown[], value: readonly unknown[] | null, timestamp: number): void {
+  /** Serialize one output row; `value` null writes a tombstone. Input headers are forwarded, as Kafka Streams does. */
+  write(key: readonly unknown[], value: readonly unknown[] | null, timestamp: number, headers?: readonly Header[]): void {
     let k: Buffer | null;
     let v: Buffer | null;
     try {
@@ -35,7 +35,7 @@ export class SinkWriter {
       this.onError('SERIALIZATION_ERROR', `Error serializing record for topic ${this.spec.topic}: ${(e as Error).message}`);
       return;
     }
-    this.buffer.push({ key: k, value: v, timestamp });
+    this.buffer.push(headers && headers.length > 0 ? { key: k, value: v, timestamp, headers } : { key: k, value: v, timestamp });
   }
 
   get pending(): number {

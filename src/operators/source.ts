@@ -14,8 +14,12 @@ import { compileTimestampExtractor } from './timestamp.js';
 export type RecordErrorSink = (type: ProcessingLogEntry['type'], message: string, record?: LogRecord) => void;
 
 export interface SourceDecoder {
-  /** The row, or null when the record must be skipped (error reported, or a stream tombstone). */
+  /**
+   * The row, or null when the record must be skipped (error reported). A record without a value
+   * gives a row whose value columns are null, with `valueIsNull` set until the next decode.
+   */
   decode(record: LogRecord): unknown[] | null;
+  valueIsNull: boolean;
 }
 
 export function createSourceDecoder(source: DataSource, onError: RecordErrorSink): SourceDecoder {
@@ -29,13 +33,13 @@ export function createSourceDecoder(source: DataSource, onError: RecordErrorSink
   const rowColumns = [...source.schema.key, ...source.schema.value];
   const tsIndex = source.timestampColumn === undefined ? -1 : rowColumns.findIndex((c) => c.name === source.timestampColumn);
   const extractTs = tsIndex >= 0 ? compileTimestampExtractor(rowColumns[tsIndex]!.type, source.timestampFormat) : undefined;
-  const isStream = source.type === 'STREAM';
 
   return {
+    valueIsNull: false,
     decode(record: LogRecord): unknown[] | null {
-      // A stream ignores records without a value (ksqlDB drops them); a table treats them as deletes
-      // — the table operators handle that, so the row is still produced with null values.
-      if (isStream && record.value === null) return null;
+      // A record without a value (a tombstone) still flows: streams forward it as a null value
+      // unless filtered, tables treat it as a delete.
+      this.valueIsNull = record.value === null;
       let key: unknown[] | null;
       let value: unknown[] | null;
       try {

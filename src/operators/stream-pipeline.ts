@@ -8,10 +8,14 @@ import { LayoutScope } from '../analyzer/row-scope.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 import { compileTableFunction } from './table-function.js';
 
-/** Receives each output row: key column values, value column values, and the input row (for ROWTIME etc.). */
-export type Emit = (key: unknown[], value: unknown[], row: readonly unknown[]) => void;
+/**
+ * Receives each output row: key column values, value column values (null for a record without a
+ * value), and the input row (for ROWTIME etc.).
+ */
+export type Emit = (key: unknown[], value: unknown[] | null, row: readonly unknown[]) => void;
 
-export type RowProcessor = (row: unknown[], emit: Emit) => void;
+/** `nullValue`: the input record had no value; its value columns in `row` are null. */
+export type RowProcessor = (row: unknown[], emit: Emit, nullValue: boolean) => void;
 
 export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext): RowProcessor {
   const scope = new LayoutScope(plan.layout, plan.sourceNames, 'SELECT column');
@@ -21,9 +25,14 @@ export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext
   const nk = keyFns.length;
   const nv = valueFns.length;
 
-  const project = (row: unknown[], emit: Emit): void => {
+  const project = (row: unknown[], emit: Emit, nullValue: boolean): void => {
     const key = new Array<unknown>(nk);
     for (let i = 0; i < nk; i++) key[i] = keyFns[i]!(row);
+    // ksqlDB forwards a record without a value as a record without a value, re-keyed if need be.
+    if (nullValue) {
+      emit(key, null, row);
+      return;
+    }
     const value = new Array<unknown>(nv);
     for (let i = 0; i < nv; i++) value[i] = valueFns[i]!(row);
     emit(key, value, row);
@@ -35,7 +44,8 @@ export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext
     const width = plan.layout.length;
     // Several table functions in one SELECT are zipped: as many rows as the longest result,
     // shorter results padded with NULL (ksqlDB's behaviour).
-    body = (row, emit) => {
+    body = (row, emit, nullValue) => {
+      if (nullValue) return;
       const results = fns.map((f) => f.fn(row));
       let n = 0;
       for (const r of results) if (r !== null && r.length > n) n = r.length;
@@ -45,12 +55,13 @@ export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext
           const r = results[j];
           ext[fns[j]!.index] = r !== null && r !== undefined && i < r.length ? r[i] : null;
         }
-        project(ext, emit);
+        project(ext, emit, false);
       }
     };
   }
   if (!where) return body;
-  return (row, emit) => {
-    if (where(row) === true) body(row, emit);
+  // A record without a value never matches a WHERE clause.
+  return (row, emit, nullValue) => {
+    if (!nullValue && where(row) === true) body(row, emit, false);
   };
 }

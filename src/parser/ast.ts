@@ -58,7 +58,8 @@ export type Expr =
   | ArrayConstructor
   | MapConstructor
   | StructConstructor
-  | Star;
+  | Star
+  | IntervalUnit;
 
 interface Base {
   /** Where the node starts in the statement text (absent when synthesised). */
@@ -126,8 +127,10 @@ export interface ArrayConstructor extends Base { readonly kind: 'ArrayConstructo
 export interface MapConstructor extends Base { readonly kind: 'MapConstructor'; readonly entries: readonly { readonly key: Expr; readonly value: Expr }[] }
 /** STRUCT(A := 1, B := 'x'); field names normalised like identifiers. */
 export interface StructConstructor extends Base { readonly kind: 'StructConstructor'; readonly fields: readonly { readonly name: string; readonly value: Expr }[] }
-/** `*` or `SRC.*` in a select list, or the argument of COUNT(*). */
-export interface Star extends Base { readonly kind: 'Star'; readonly source?: string }
+/** `*` or `SRC.*` in a select list, or the argument of COUNT(*). `base` is set for `expr->*` (all fields of a struct). */
+export interface Star extends Base { readonly kind: 'Star'; readonly source?: string; readonly base?: Expr }
+/** A bare time unit passed as a function argument, e.g. the first argument of `TIMESTAMPADD(SECONDS, 5, ts)`. */
+export interface IntervalUnit extends Base { readonly kind: 'IntervalUnit'; readonly unit: TimeUnit }
 
 export type TimeUnit = 'MILLISECONDS' | 'SECONDS' | 'MINUTES' | 'HOURS' | 'DAYS';
 
@@ -268,7 +271,7 @@ export interface DropType {
 
 export interface Terminate {
   readonly kind: 'Terminate';
-  /** A query id, or 'ALL' for TERMINATE ALL. */
+  /** A query id (normalised like identifiers: upper-cased unless quoted), or 'ALL' for TERMINATE ALL. */
   readonly queryId: string;
   readonly all: boolean;
 }
@@ -347,7 +350,20 @@ export interface ConnectorStatement {
   readonly kind: 'Connector';
   readonly action: 'CREATE' | 'DROP' | 'DESCRIBE';
   readonly name: string;
+  /** Connector configuration: quoted keys ('connector.class') are kept as written, unquoted ones upper-cased. */
   readonly properties?: Properties;
+  /** CREATE SOURCE|SINK CONNECTOR */
+  readonly connectorType?: 'SOURCE' | 'SINK';
+  /** IF NOT EXISTS (CREATE) / IF EXISTS (DROP) */
+  readonly conditional?: boolean;
+}
+
+/** ALTER STREAM|TABLE name ADD [COLUMN] col type, ... */
+export interface AlterSource {
+  readonly kind: 'AlterSource';
+  readonly sourceType: 'STREAM' | 'TABLE';
+  readonly name: string;
+  readonly columns: readonly ColumnDef[];
 }
 
 export type StatementBody =
@@ -373,7 +389,8 @@ export type StatementBody =
   | Assert
   | RunScript
   | PauseResume
-  | ConnectorStatement;
+  | ConnectorStatement
+  | AlterSource;
 
 /** A statement with its text (trimmed, including the trailing ';' if present) and position in the script. */
 export type Statement = StatementBody & { readonly text: string; readonly pos: Pos };

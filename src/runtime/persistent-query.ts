@@ -62,15 +62,15 @@ export class PersistentQuery {
     const rowtimeIndex = plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
 
     // Output timestamp: the input's ROWTIME, or the sink's TIMESTAMP column when given.
-    let outTs: (key: unknown[], value: unknown[], row: readonly unknown[]) => number | null = (_k, _v, row) => row[rowtimeIndex] as number;
+    let outTs: (key: unknown[], value: unknown[] | null, row: readonly unknown[]) => number | null = (_k, _v, row) => row[rowtimeIndex] as number;
     if (plan.timestampColumn !== undefined) {
       const vi = plan.valueColumns.findIndex((c) => c.name === plan.timestampColumn);
       const ki = plan.keyColumns.findIndex((c) => c.name === plan.timestampColumn);
       const col = vi >= 0 ? plan.outputSchema.value[vi]! : plan.outputSchema.key[ki]!;
       const extract = compileTimestampExtractor(col.type, plan.timestampFormat);
-      outTs = vi >= 0 ? (_k, v) => extract(v[vi]) : (k) => extract(k[ki]);
+      outTs = vi >= 0 ? (_k, v, row) => (v === null ? (row[rowtimeIndex] as number) : extract(v[vi])) : (k) => extract(k[ki]);
     }
-    const emit = (key: unknown[], value: unknown[], row: readonly unknown[]) => {
+    const emit = (key: unknown[], value: unknown[] | null, row: readonly unknown[]) => {
       let ts: number | null;
       try {
         ts = outTs(key, value, row);
@@ -82,14 +82,14 @@ export class PersistentQuery {
         onError('RECORD_PROCESSING_ERROR', `Invalid timestamp ${String(ts)} for the output record`);
         return;
       }
-      sink.write(key, value, ts);
+      sink.write(key, value, ts, current?.headers);
     };
     this.process = (records) => {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
         current = r;
         const row = decoder.decode(r);
-        if (row !== null) pipeline(row, emit);
+        if (row !== null) pipeline(row, emit, decoder.valueIsNull);
       }
       current = undefined;
     };

@@ -15,6 +15,13 @@ export interface FormatOptions {
    * the field (true, the default for values) or the bare value (false). Keys are unwrapped by default.
    */
   readonly wrapSingleValue?: boolean;
+  /**
+   * The engine's default for WRAP_SINGLE_VALUE (ksql.persistence.wrap.single.values). Unlike an
+   * explicit wrapSingleValue it applies silently: only to values, only when there is one column.
+   */
+  readonly defaultWrapSingleValue?: boolean;
+  /** The topic, named in deserialization error messages as ksqlDB does. */
+  readonly topic?: string;
 }
 
 export interface Serde {

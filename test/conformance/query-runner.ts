@@ -45,6 +45,16 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
     for (const i of tc.test.inputs ?? []) await ensureTopic(engine, i.topic, 4);
 
     for (const sql of tc.statements) {
+      // ksqlDB's harness creates the topics that CREATE STREAM/TABLE statements name.
+      try {
+        for (const st of parseStatements(sql)) {
+          if (st.kind === 'CreateSource' && st.properties['KAFKA_TOPIC'] !== undefined && st.properties['PARTITIONS'] === undefined) {
+            await ensureTopic(engine, String(st.properties['KAFKA_TOPIC']), 4);
+          }
+        }
+      } catch {
+        // a parse error is reported by execute below
+      }
       try {
         await engine.execute(sql);
       } catch (e) {

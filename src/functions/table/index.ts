@@ -1,4 +1,5 @@
 /** Gathers every table-function module. */
 import type { TableFunction } from '../types.js';
+import { explodeFunctions } from './explode.js';
 
-export const allTableFunctions: readonly TableFunction[] = [];
+export const allTableFunctions: readonly TableFunction[] = [...explodeFunctions];

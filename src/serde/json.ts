@@ -1,0 +1,120 @@
+/**
+ * The JSON format. A row is a JSON object whose field names are the column names; a single column
+ * may instead be the bare JSON value (WRAP_SINGLE_VALUE=false; the default for a single key
+ * column). See json-read.ts / json-write.ts for the per-type rules.
+ */
+import { AnalysisError } from '../errors.js';
+import type { SqlType } from '../types/sql-type.js';
+import type { Column } from '../types/schema.js';
+import { parseExact } from './json-exact.js';
+import { CoercionError, FieldMatcher, NEED_EXACT, isObject, jsonReader, nodeName, type Reader } from './json-read.js';
+import { jsonRowWriter, jsonWriter } from './json-write.js';
+import { connectTypeText } from './text.js';
+import { SerdeError, type FormatOptions, type Serde } from './serde.js';
+
+function checkMapKeys(t: SqlType): void {
+  switch (t.kind) {
+    case 'MAP':
+      if (t.key.kind !== 'STRING') throw new AnalysisError('JSON only supports MAP types with STRING keys');
+      checkMapKeys(t.value);
+      return;
+    case 'ARRAY':
+      return checkMapKeys(t.element);
+    case 'STRUCT':
+      return t.fields.forEach((f) => checkMapKeys(f.type));
+  }
+}
+
+/** Whether a single column is written bare: keys unwrapped by default, values wrapped. */
+export function isUnwrapped(columns: readonly Column[], options: FormatOptions, isKey: boolean): boolean {
+  if (columns.length !== 1) return false;
+  if (options.wrapSingleValue !== undefined) return !options.wrapSingleValue;
+  if (!isKey && options.defaultWrapSingleValue !== undefined) return !options.defaultWrapSingleValue;
+  return isKey;
+}
+
+type RowReader = (tree: unknown) => unknown[] | null;
+
+function rowReader(columns: readonly Column[], unwrapped: boolean, exact: boolean): RowReader {
+  if (unwrapped) {
+    const r: Reader = jsonReader(columns[0]!.type, exact);
+    return (tree) => {
+      try {
+        return [r(tree)];
+      } catch (e) {
+        if (e instanceof CoercionError) e.path = '$' + e.path;
+        throw e;
+      }
+    };
+  }
+  const fields = new FieldMatcher(
+    columns.map((c) => ({ name: c.name, type: c.type })),
+    exact,
+  );
+  const required = connectTypeText({ kind: 'STRUCT', fields: columns.map((c) => ({ name: c.name, type: c.type })) });
+  const n = columns.length;
+  return (tree) => {
+    if (tree === null) return null;
+    if (!isObject(tree)) throw new CoercionError(`Can't convert type. sourceType: ${nodeName(tree)}, requiredType: ${required}`, '$');
+    try {
+      return fields.read(tree, new Array<unknown>(n));
+    } catch (e) {
+      if (e instanceof CoercionError) e.path = '$' + e.path;
+      throw e;
+    }
+  };
+}
+
+export function createJsonSerde(columns: readonly Column[], options: FormatOptions, isKey: boolean): Serde {
+  for (const c of columns) checkMapKeys(c.type);
+  const unwrapped = isUnwrapped(columns, options, isKey);
+  const target = isKey ? 'key' : 'value';
+  const where = options.topic === undefined ? '' : ' from topic: ' + options.topic;
+  const failure = (msg: string) => new SerdeError(`Failed to deserialize ${target}${where}. ${msg}`);
+
+  const fast = rowReader(columns, unwrapped, false);
+  let exact: RowReader | undefined;
+
+  const write: (values: readonly unknown[]) => string = unwrapped
+    ? ((w) => (values: readonly unknown[]) => w(values[0]))(jsonWriter(columns[0]!.type))
+    : jsonRowWriter(
+        columns.map((c) => c.name),
+        columns.map((c) => c.type),
+      );
+
+  return {
+    serialize(values) {
+      if (values === null) return null;
+      // A bare null is written as no value at all (a tombstone), as ksqlDB's serializer does.
+      if (unwrapped && values[0] == null) return null;
+      return Buffer.from(write(values), 'utf8');
+    },
+    deserialize(bytes) {
+      if (bytes === null) return null;
+      const text = bytes.toString('utf8');
+      let tree: unknown;
+      try {
+        tree = JSON.parse(text);
+      } catch (e) {
+        throw failure((e as Error).message);
+      }
+      try {
+        return fast(tree);
+      } catch (e) {
+        if (e !== NEED_EXACT) throw toSerdeError(e, failure);
+      }
+      exact ??= rowReader(columns, unwrapped, true);
+      try {
+        return exact(parseExact(text));
+      } catch (e) {
+        throw toSerdeError(e, failure);
+      }
+    },
+  };
+}
+
+function toSerdeError(e: unknown, failure: (msg: string) => SerdeError): unknown {
+  if (e instanceof CoercionError) return failure(`${e.raw}, path: ${e.path}`);
+  if (e instanceof Error) return failure(e.message);
+  return e;
+}

@@ -1,0 +1,390 @@
+/**
+ * The Log on Apache Kafka, through kafkajs: topics are Kafka topics, consumer groups are Kafka
+ * consumer groups, so other Kafka clients can produce into and consume from Sluice's topics.
+ *
+ * - append: one idempotent producer (acks=all, maxInFlightRequests 1), appends serialized so that
+ *   offsets follow call order. Partitions are chosen here with the shared Java-compatible murmur2
+ *   partitioner (partitioner.ts), so a key lands where a Java producer (or the embedded log) puts it.
+ *   Offsets per record = the partition's baseOffset in the produce response + the record's index
+ *   among that partition's records of the request. Large appends are split into requests of about
+ *   `maxRequestBytes` so a batch stays under the broker's message.max.bytes.
+ * - read: see partition-reader.ts (one short-lived consumer per call).
+ * - createConsumer: see kafka-consumer.ts.
+ * - Headers: see convert.ts for what kafkajs cannot represent (null values on write, ordering).
+ * - TopicConfig: only the fields given are set on the topic; absent ones take the broker's
+ *   defaults (Kafka's retention.ms default is 7 days, unlike the embedded log's "keep forever"), and
+ *   describeTopic reports the topic's effective values.
+ * - onAppend is not offered.
+ */
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type ConsumerConfig,
+  type ITopicConfig,
+  type KafkaConfig,
+  type Message,
+  type Producer,
+  type RetryOptions,
+  type SASLOptions,
+} from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { ExecutionError } from '../../../errors.js';
+import type {
+  AppendResult,
+  ConsumerOptions,
+  Log,
+  LogConsumer,
+  LogRecord,
+  ProduceRecord,
+  TopicConfig,
+  TopicDescription,
+} from '../log.js';
+import { RoundRobinPartitioner, partitionForKey } from '../partitioner.js';
+import { toKafkaMessage } from './convert.js';
+import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
+import { readPartition } from './partition-reader.js';
+
+export interface KafkaLogOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  readonly ssl?: boolean | ConnectionOptions;
+  readonly sasl?: SASLOptions;
+  /** Prefixes the client id (sluice-<serviceId>), to tell Sluice servers apart in broker logs. */
+  readonly serviceId?: string;
+  /** kafkajs log level: 'nothing' | 'error' (default) | 'warn' | 'info' | 'debug'. */
+  readonly logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+  /** Retry policy of admin and producer requests (kafkajs RetryOptions). */
+  readonly retry?: RetryOptions;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** Group consumer timings (ms): defaults 10 000 / 1 000 / 10 000, fetch wait 500. */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly rebalanceTimeoutMs?: number;
+  readonly maxWaitTimeMs?: number;
+  readonly consumer?: KafkaConsumerTuning;
+  /** Upper bound of one produce request's payload. Default 512 KiB. */
+  readonly maxRequestBytes?: number;
+  /** Timeout of one read() call. Default 30 s. */
+  readonly readTimeoutMs?: number;
+}
+
+const LOG_LEVELS = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+} as const;
+
+/** Rough serialized size of a record (payload + framing), to split large appends. */
+function approxSize(r: ProduceRecord): number {
+  let n = 32 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  if (r.headers !== undefined) for (const h of r.headers) n += 8 + Buffer.byteLength(h.key) + (h.value?.length ?? 0);
+  return n;
+}
+
+interface TopicState {
+  readonly partitions: number;
+  readonly roundRobin: RoundRobinPartitioner;
+}
+
+export class KafkaLog implements Log {
+  readonly kind = 'kafka' as const;
+  private readonly topics = new Map<string, TopicState>();
+  private appendChain: Promise<unknown> = Promise.resolve();
+  private readonly consumers = new Set<KafkaConsumer>();
+  private readonly consumerConfig: Omit<ConsumerConfig, 'groupId'>;
+  private readonly maxRequestBytes: number;
+  private closed = false;
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    private readonly options: KafkaLogOptions,
+  ) {
+    this.maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
+    this.consumerConfig = {
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 10_000,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+    };
+  }
+
+  static async open(options: KafkaLogOptions): Promise<KafkaLog> {
+    if (options.brokers.length === 0) throw new ExecutionError('no Kafka brokers given');
+    const clientId = options.clientId ?? (options.serviceId !== undefined ? `sluice-${options.serviceId}` : 'sluice');
+    const config: KafkaConfig = {
+      clientId,
+      brokers: [...options.brokers],
+      logLevel: LOG_LEVELS[options.logLevel ?? 'error'],
+      retry: options.retry ?? { retries: 5, initialRetryTime: 100, maxRetryTime: 5_000 },
+    };
+    if (options.ssl !== undefined) config.ssl = options.ssl;
+    if (options.sasl !== undefined) config.sasl = options.sasl;
+    if (options.connectionTimeoutMs !== undefined) config.connectionTimeout = options.connectionTimeoutMs;
+    if (options.requestTimeoutMs !== undefined) config.requestTimeout = options.requestTimeoutMs;
+    const kafka = new Kafka(config);
+    const admin = kafka.admin();
+    // Idempotent: broker-side dedup of retried batches (needs acks=all and one request in flight).
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Retries are bounded so an append to a vanished topic or dead cluster fails instead of hanging.
+      retry: options.retry ?? { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+    });
+    try {
+      await admin.connect();
+      await producer.connect();
+    } catch (e) {
+      await admin.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      throw new ExecutionError(`cannot connect to Kafka at ${options.brokers.join(',')}: ${(e as Error).message}`);
+    }
+    return new KafkaLog(kafka, admin, producer, options);
+  }
+
+  private check(): void {
+    if (this.closed) throw new ExecutionError('the log is closed');
+  }
+
+  // --- topics ----------------------------------------------------------------------------------
+
+  private async exists(name: string): Promise<boolean> {
+    return (await this.admin.listTopics()).includes(name);
+  }
+
+  /** Partition count (cached); throws if the topic does not exist. */
+  private async topic(name: string): Promise<TopicState> {
+    const cached = this.topics.get(name);
+    if (cached !== undefined) return cached;
+    const d = await this.describeTopic(name);
+    if (d === undefined) throw new ExecutionError(`Topic '${name}' does not exist`);
+    return this.topics.get(name)!;
+  }
+
+  async createTopic(name: string, config: TopicConfig): Promise<void> {
+    this.check();
+    if (!Number.isInteger(config.partitions) || config.partitions < 1) {
+      throw new ExecutionError(`invalid partition count ${config.partitions} for topic '${name}'`);
+    }
+    const existing = await this.describeTopic(name);
+    if (existing === undefined) {
+      const spec: ITopicConfig = {
+        topic: name,
+        numPartitions: config.partitions,
+        replicationFactor: config.replicas ?? -1, // -1: the broker's default.replication.factor
+        configEntries: topicConfigEntries(config),
+      };
+      try {
+        const created = await this.admin.createTopics({ topics: [spec], waitForLeaders: true });
+        if (created) return;
+      } catch (e) {
+        throw new ExecutionError(`cannot create topic '${name}': ${(e as Error).message}`);
+      }
+    }
+    // Exists (before, or created concurrently): fine if the partition count matches.
+    const d = existing ?? (await this.describeTopic(name));
+    if (d !== undefined && d.partitions === config.partitions) return;
+    throw new ExecutionError(
+      `Topic '${name}' already exists with ${d?.partitions ?? '?'} partitions; cannot create it with ${config.partitions}`,
+    );
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription | undefined> {
+    this.check();
+    if (!(await this.exists(name))) {
+      this.topics.delete(name);
+      return undefined;
+    }
+    return (await this.describe([name]))[0];
+  }
+
+  async listTopics(): Promise<TopicDescription[]> {
+    this.check();
+    const names = (await this.admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
+    return names.length === 0 ? [] : this.describe(names);
+  }
+
+  private async describe(names: readonly string[]): Promise<TopicDescription[]> {
+    const [meta, configs] = await Promise.all([
+      this.admin.fetchTopicMetadata({ topics: [...names] }),
+      this.admin.describeConfigs({
+        includeSynonyms: false,
+        resources: names.map((n) => ({ type: 2 /* ConfigResourceTypes.TOPIC */, name: n })),
+      }),
+    ]);
+    const configOf = new Map(configs.resources.map((r) => [r.resourceName, r.configEntries]));
+    return meta.topics.map((t) => {
+      const entries = new Map((configOf.get(t.name) ?? []).map((e) => [e.configName, e.configValue]));
+      const partitions = t.partitions.length;
+      const cached = this.topics.get(t.name);
+      if (cached === undefined || cached.partitions !== partitions) {
+        this.topics.set(t.name, { partitions, roundRobin: new RoundRobinPartitioner() });
+      }
+      const retentionMs = entries.get('retention.ms');
+      const retentionBytes = entries.get('retention.bytes');
+      const policy = entries.get('cleanup.policy');
+      const config: { -readonly [K in keyof TopicConfig]: TopicConfig[K] } = { partitions };
+      const replicas = t.partitions[0]?.replicas.length ?? 1;
+      config.replicas = replicas;
+      if (retentionMs != null) config.retentionMs = Number(retentionMs);
+      if (retentionBytes != null) config.retentionBytes = Number(retentionBytes);
+      if (policy != null) config.cleanupPolicy = policy.includes('compact') ? 'compact' : 'delete';
+      return { name: t.name, partitions, replicas, config };
+    });
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.check();
+    this.topics.delete(name);
+    if (!(await this.exists(name))) return;
+    await this.admin.deleteTopics({ topics: [name], timeout: 30_000 });
+  }
+
+  // --- append ----------------------------------------------------------------------------------
+
+  append(topic: string, records: readonly ProduceRecord[]): Promise<AppendResult[]> {
+    this.check();
+    const run = this.appendChain.then(() => this.appendNow(topic, records));
+    this.appendChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(topicName: string, records: readonly ProduceRecord[]): Promise<AppendResult[]> {
+    const n = records.length;
+    if (n === 0) return [];
+    const t = await this.topic(topicName);
+    const np = t.partitions;
+    const parts = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      let p: number;
+      if (r.partition !== undefined) {
+        p = r.partition;
+        if (!Number.isInteger(p) || p < 0 || p >= np) {
+          throw new ExecutionError(`partition ${p} does not exist in topic '${topicName}' (${np} partitions)`);
+        }
+      } else p = r.key === null ? t.roundRobin.next(np) : partitionForKey(r.key, np);
+      if (r.timestamp !== undefined && !Number.isFinite(r.timestamp)) {
+        throw new ExecutionError(`invalid record timestamp ${r.timestamp}`);
+      }
+      parts[i] = p;
+    }
+    const results = new Array<AppendResult>(n);
+    let start = 0;
+    while (start < n) {
+      // One request per ~maxRequestBytes; always at least one record.
+      let end = start;
+      let bytes = 0;
+      do bytes += approxSize(records[end++]!);
+      while (end < n && bytes + approxSize(records[end]!) <= this.maxRequestBytes);
+      await this.send(topicName, records, parts, start, end, results);
+      start = end;
+    }
+    return results;
+  }
+
+  private async send(
+    topic: string,
+    records: readonly ProduceRecord[],
+    parts: Int32Array,
+    start: number,
+    end: number,
+    results: AppendResult[],
+  ): Promise<void> {
+    const messages: Message[] = new Array<Message>(end - start);
+    for (let i = start; i < end; i++) messages[i - start] = toKafkaMessage(records[i]!, parts[i]!);
+    let meta;
+    try {
+      meta = await this.producer.send({ topic, messages, acks: -1 });
+    } catch (e) {
+      this.topics.delete(topic); // maybe deleted or re-created elsewhere: re-read its metadata next time
+      throw new ExecutionError(`append to topic '${topic}' failed: ${(e as Error).message}`);
+    }
+    // kafkajs puts all of a partition's messages of one send into one batch, in order.
+    const next = new Map<number, number>();
+    for (const m of meta) next.set(m.partition, Number(m.baseOffset ?? m.offset));
+    for (let i = start; i < end; i++) {
+      const p = parts[i]!;
+      const off = next.get(p);
+      if (off === undefined) throw new ExecutionError(`no produce response for ${topic}-${p}`);
+      results[i] = { partition: p, offset: off };
+      next.set(p, off + 1);
+    }
+  }
+
+  // --- offsets and reads -----------------------------------------------------------------------
+
+  private async offsets(topic: string): Promise<{ partition: number; high: number; low: number }[]> {
+    await this.topic(topic);
+    const o = await this.admin.fetchTopicOffsets(topic);
+    return o.map((x) => ({ partition: x.partition, high: Number(x.high), low: Number(x.low) })).sort((a, b) => a.partition - b.partition);
+  }
+
+  async endOffsets(topic: string): Promise<number[]> {
+    this.check();
+    return (await this.offsets(topic)).map((o) => o.high);
+  }
+
+  async startOffsets(topic: string): Promise<number[]> {
+    this.check();
+    return (await this.offsets(topic)).map((o) => o.low);
+  }
+
+  async read(topic: string, partition: number, offset: number, maxRecords: number): Promise<LogRecord[]> {
+    this.check();
+    const offs = await this.offsets(topic);
+    const p = offs[partition];
+    if (p === undefined || p.partition !== partition) {
+      throw new ExecutionError(`partition ${partition} does not exist in topic '${topic}'`);
+    }
+    if (maxRecords <= 0 || offset >= p.high) return [];
+    return readPartition(
+      this.kafka,
+      this.admin,
+      this.consumerConfig,
+      { topic, partition, offset, maxRecords, partitions: offs.length, highWatermark: p.high },
+      this.options.readTimeoutMs ?? 30_000,
+    );
+  }
+
+  // --- consumers -------------------------------------------------------------------------------
+
+  async createConsumer(options: ConsumerOptions): Promise<LogConsumer> {
+    this.check();
+    const existing = new Set(await this.admin.listTopics());
+    for (const t of options.topics) if (!existing.has(t)) throw new ExecutionError(`Topic '${t}' does not exist`);
+    const kc = this.kafka.consumer({ ...this.consumerConfig, groupId: options.groupId });
+    const c = await KafkaConsumer.start(kc, this.admin, options, this.options.consumer ?? {});
+    this.consumers.add(c);
+    const close = c.close.bind(c);
+    c.close = async () => {
+      this.consumers.delete(c);
+      await close();
+    };
+    return c;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.appendChain;
+    await Promise.allSettled([...this.consumers].map((c) => c.close()));
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+}
+
+function topicConfigEntries(config: TopicConfig): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  if (config.retentionMs !== undefined) out.push({ name: 'retention.ms', value: String(config.retentionMs) });
+  if (config.retentionBytes !== undefined) out.push({ name: 'retention.bytes', value: String(config.retentionBytes) });
+  if (config.cleanupPolicy !== undefined) out.push({ name: 'cleanup.policy', value: config.cleanupPolicy });
+  return out;
+}
