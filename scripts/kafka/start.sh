@@ -46,7 +46,8 @@ command -v node >/dev/null || die "node not found"
 mkdir -p "$KAFKA_DIR"
 
 if is_running; then
-  say "already running (pid $(cat "$PID_FILE")), bootstrap $HOST:$KAFKA_PORT"
+  running_at="$(sed -n 's|^advertised.listeners=PLAINTEXT://||p' "$CONFIG" 2>/dev/null || true)"
+  say "already running (pid $(cat "$PID_FILE")), bootstrap ${running_at:-$HOST:$KAFKA_PORT}"
   exit 0
 fi
 rm -f "$PID_FILE"
@@ -66,11 +67,13 @@ if ! compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null; then
   for version in ${KAFKA_VERSION:-3.9.1 3.9.0}; do
     rm -rf "$LIBS.tmp"
     if mvn -B -q -Dstyle.color=never -f "$SCRIPT_DIR/pom.xml" -Dkafka.version="$version" \
-        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" </dev/null; then
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" \
+        </dev/null >"$KAFKA_DIR/maven.log" 2>&1; then
       fetched="$version"
       break
     fi
-    say "Kafka $version could not be fetched, trying the next version"
+    tail -n 20 "$KAFKA_DIR/maven.log" >&2 || true
+    say "Kafka $version could not be fetched (full output: $KAFKA_DIR/maven.log), trying the next version"
   done
   [[ -n "$fetched" ]] || die "could not fetch the Kafka jars with Maven"
   rm -rf "$LIBS"

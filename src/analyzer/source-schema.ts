@@ -5,7 +5,7 @@
 import type { ColumnDef } from '../parser/ast.js';
 import type { Column, LogicalSchema } from '../types/schema.js';
 import { PSEUDO_COLUMNS, WINDOW_BOUNDS } from '../types/schema.js';
-import { T, type SqlType } from '../types/sql-type.js';
+import { T, formatType, type SqlType } from '../types/sql-type.js';
 import { resolveTypeNode } from '../types/type-node.js';
 import { AnalysisError } from '../errors.js';
 
@@ -41,7 +41,7 @@ export function schemaFromColumns(
       key.push({ name: def.name, type, namespace: 'KEY' });
     } else if (c === 'HEADERS') {
       if (!(type.kind === 'ARRAY' && type.element.kind === 'STRUCT')) {
-        throw new AnalysisError(`Invalid type for HEADERS column: expected ARRAY<STRUCT<\`KEY\` STRING, \`VALUE\` BYTES>>, got ${def.name}`);
+        throw new AnalysisError(`Invalid type for HEADERS column: expected ARRAY<STRUCT<\`KEY\` STRING, \`VALUE\` BYTES>>, got ${formatType(type)}`);
       }
       headers.push({ name: def.name, type, namespace: 'HEADERS' });
     } else if (c && typeof c === 'object') {
@@ -65,7 +65,7 @@ export function schemaFromColumns(
 export function validateKeyType(c: Column): void {
   if (containsMap(c.type)) {
     throw new AnalysisError(
-      `Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: ${quote(c.name)}. Column type: ${formatTypeShort(c.type)}. See https://github.com/confluentinc/ksql/issues/6621 for more.`,
+      `Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: ${quote(c.name)}. Column type: ${formatType(c.type)}. See https://github.com/confluentinc/ksql/issues/6621 for more.`,
     );
   }
 }
@@ -80,21 +80,6 @@ function containsMap(t: SqlType): boolean {
       return t.fields.some((f) => containsMap(f.type));
     default:
       return false;
-  }
-}
-
-function formatTypeShort(t: SqlType): string {
-  switch (t.kind) {
-    case 'MAP':
-      return `MAP<${formatTypeShort(t.key)}, ${formatTypeShort(t.value)}>`;
-    case 'ARRAY':
-      return `ARRAY<${formatTypeShort(t.element)}>`;
-    case 'STRUCT':
-      return `STRUCT<${t.fields.map((f) => `${f.name} ${formatTypeShort(f.type)}`).join(', ')}>`;
-    case 'DECIMAL':
-      return `DECIMAL(${t.precision}, ${t.scale})`;
-    default:
-      return t.kind;
   }
 }
 

@@ -14,11 +14,43 @@ import { LayoutScope, sourceLayout, type LayoutColumn } from './row-scope.js';
 import { validateKeyType } from './source-schema.js';
 import { resolveTableFunctionType } from './table-functions.js';
 import { AnalysisError } from '../errors.js';
+import { formatType, type SqlType } from '../types/sql-type.js';
 import { mapExpr, exprEquals } from './expr-utils.js';
 
 export interface AnalyzeOptions {
   /** Name of the sink for error messages (`OUTPUT`), absent for transient queries. */
   readonly sinkName?: string;
+  /**
+   * ksql.new.query.planner.enabled: source key columns may be left out of the projection (the
+   * output then has fewer key columns) and keys follow projection order.
+   */
+  readonly newQueryPlanner?: boolean;
+}
+
+const RESERVED = new Set(['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND']);
+
+function checkReservedNames(items: readonly Item[]): void {
+  for (const it of items) {
+    if (it.alias !== undefined && RESERVED.has(it.alias)) {
+      throw new AnalysisError(`\`${it.alias}\` is a reserved column name. You cannot use it as an alias for a column.`);
+    }
+    if (it.alias === undefined && it.expr.kind === 'ColumnRef' && RESERVED.has(it.expr.name)) {
+      throw new AnalysisError(`Reserved column name in select: \`${it.expr.name}\`. Please remove or alias the column.`);
+    }
+  }
+}
+
+/** Prefix type errors of a clause as ksqlDB does; unresolved-column errors keep their own wording. */
+function clauseType(prefix: string, f: () => SqlType): SqlType {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof AnalysisError && !/cannot be resolved\.$/.test(e.message) && !e.message.startsWith(prefix)) {
+      if (prefix.startsWith('Invalid Select') && !e.message.startsWith('Cast of')) throw e;
+      throw new AnalysisError(prefix + e.message, e.pos);
+    }
+    throw e;
+  }
 }
 
 export function analyzeStreamQuery(query: Query, source: DataSource, alias: string | undefined, ctx: CompileContext, opts: AnalyzeOptions = {}): StreamQueryPlan {
@@ -31,10 +63,24 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
   const scope = new LayoutScope(layout, sourceNames, 'SELECT column');
 
   if (query.where) {
-    const t = inferType(query.where, scope.withClause('WHERE column'), ctx);
+    const t = clauseType('Error in WHERE expression: ', () => inferType(query.where!, scope.withClause('WHERE column'), ctx));
     if (t.kind !== 'BOOLEAN' && t.kind !== 'NULL') {
-      throw new AnalysisError(`Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(query.where)} (${t.kind}) instead.`);
+      throw new AnalysisError(`Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(query.where)} (${formatType(t)}) instead.`);
     }
+  }
+
+  // Expand and name the select list (names avoid the source's column names, as ksqlDB's do).
+  const items = expandSelect(query.select, source, sourceNames, scope, ctx);
+  checkReservedNames(items);
+  const sourceColumnNames = new Set([...source.schema.key, ...source.schema.value, ...source.schema.headers].map((c) => c.name));
+  const named = nameColumns(items, sourceColumnNames);
+
+  let keyColumns: OutputColumn[];
+  let valueColumns: OutputColumn[];
+  if (query.partitionBy) {
+    ({ keyColumns, valueColumns } = partitionByKeys(query, named, items, scope, source, ctx, opts));
+  } else {
+    ({ keyColumns, valueColumns } = passThroughKeys(named, source, opts));
   }
 
   // Table functions become synthetic columns appended to the layout.
@@ -50,24 +96,18 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
       tableFunctions.push({ call: node, index });
       return { kind: 'ColumnRef', name: layout[index]!.name };
     });
-
-  // Expand the select list.
-  const items = expandSelect(query.select, source, sourceNames, scope);
-  const rewritten = items.map((it) => ({ ...it, expr: rewriteTableFunctions(it.expr) }));
+  const rewrite = (cols: OutputColumn[]) => cols.map((c) => ({ name: c.name, expr: rewriteTableFunctions(c.expr) }));
+  keyColumns = rewrite(keyColumns);
+  valueColumns = rewrite(valueColumns);
   const extScope = new LayoutScope(layout, sourceNames, 'SELECT column');
-  const named = nameColumns(rewritten);
-
-  let keyColumns: OutputColumn[];
-  let valueColumns: OutputColumn[];
-  if (query.partitionBy) {
-    ({ keyColumns, valueColumns } = partitionByKeys(query, named, items, scope, source, ctx, opts));
-  } else {
-    ({ keyColumns, valueColumns } = passThroughKeys(named, source));
-  }
 
   // Types of the output columns.
   const typed = (cols: OutputColumn[], ns: 'KEY' | 'VALUE'): Column[] =>
-    cols.map((c) => ({ name: c.name, type: inferType(c.expr, extScope, ctx), namespace: ns }));
+    cols.map((c) => {
+      const type = clauseType('Invalid Select: ', () => inferType(c.expr, extScope, ctx));
+      if (type.kind === 'NULL') throw new AnalysisError(`Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).`);
+      return { name: c.name, type, namespace: ns };
+    });
   const outputSchema: LogicalSchema = { key: typed(keyColumns, 'KEY'), value: typed(valueColumns, 'VALUE'), headers: [] };
   for (const k of outputSchema.key) validateKeyType(k);
   const seen = new Set<string>();
@@ -97,9 +137,16 @@ interface Item {
   readonly fromStar?: boolean;
 }
 
-function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource, sourceNames: readonly string[], scope: LayoutScope): Item[] {
+function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource, sourceNames: readonly string[], scope: LayoutScope, ctx: CompileContext): Item[] {
   const out: Item[] = [];
   for (const s of select) {
+    if ('kind' in s && s.kind === 'Star' && s.base !== undefined) {
+      // `struct->*`: one column per field of the struct, named after the field.
+      const t = inferType(s.base, scope, ctx);
+      if (t.kind !== 'STRUCT') throw new AnalysisError(`Expected STRUCT type for ${formatExpression(s.base)}->*, got ${formatType(t)}`);
+      for (const f of t.fields) out.push({ expr: { kind: 'Dereference', base: s.base, field: f.name }, alias: f.name });
+      continue;
+    }
     if ('kind' in s && s.kind === 'Star') {
       if (s.source !== undefined && !sourceNames.includes(s.source)) throw new AnalysisError(`'${s.source}' is not a valid stream/table name or alias.`);
       for (const c of [...source.schema.key, ...source.schema.value, ...source.schema.headers]) {
@@ -109,7 +156,7 @@ function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource
     }
     const item = s as SelectItem;
     if (item.expr.kind === 'Star') {
-      out.push(...expandSelect([item.expr], source, sourceNames, scope));
+      out.push(...expandSelect([item.expr], source, sourceNames, scope, ctx));
       continue;
     }
     out.push(item.alias !== undefined ? { expr: item.expr, alias: item.alias } : { expr: item.expr });
@@ -118,9 +165,15 @@ function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource
 }
 
 /** ksqlDB naming: aliases as given; columns keep their name; struct fields their field name; the rest KSQL_COL_n. */
-function nameColumns(items: readonly Item[]): (OutputColumn & { fromStar?: boolean })[] {
-  const taken = new Set<string>();
+function nameColumns(items: readonly Item[], sourceColumnNames: ReadonlySet<string>): (OutputColumn & { fromStar?: boolean })[] {
+  const taken = new Set<string>(sourceColumnNames);
   for (const it of items) if (it.alias) taken.add(it.alias);
+  // Names of plain column references are theirs; only struct fields and expressions get new names.
+  const explicit = new Set<string>();
+  for (const it of items) {
+    if (it.alias) explicit.add(it.alias);
+    else if (it.expr.kind === 'ColumnRef') explicit.add(it.expr.name);
+  }
   let generated = 0;
   const out: (OutputColumn & { fromStar?: boolean })[] = [];
   for (const it of items) {
@@ -128,7 +181,7 @@ function nameColumns(items: readonly Item[]): (OutputColumn & { fromStar?: boole
     if (name === undefined) {
       if (it.expr.kind === 'ColumnRef') name = it.expr.name;
       else if (it.expr.kind === 'Dereference') name = it.expr.field;
-      if (name !== undefined && taken.has(name) && it.expr.kind === 'Dereference') {
+      if (name !== undefined && it.expr.kind === 'Dereference' && (taken.has(name) || explicit.has(name))) {
         let n = 1;
         while (taken.has(`${name}_${n}`)) n++;
         name = `${name}_${n}`;
@@ -145,7 +198,7 @@ function nameColumns(items: readonly Item[]): (OutputColumn & { fromStar?: boole
 }
 
 /** Without PARTITION BY, source key columns selected as bare columns stay keys (in projection order). */
-function passThroughKeys(named: readonly (OutputColumn & { fromStar?: boolean })[], source: DataSource): { keyColumns: OutputColumn[]; valueColumns: OutputColumn[] } {
+function passThroughKeys(named: readonly (OutputColumn & { fromStar?: boolean })[], source: DataSource, opts: AnalyzeOptions): { keyColumns: OutputColumn[]; valueColumns: OutputColumn[] } {
   const keyNames = new Set(source.schema.key.map((k) => k.name));
   const keyColumns: OutputColumn[] = [];
   const valueColumns: OutputColumn[] = [];
@@ -165,6 +218,17 @@ function passThroughKeys(named: readonly (OutputColumn & { fromStar?: boolean })
       throw new AnalysisError(`The projection contains a key column (\`${key}\`) more than once, aliased as: ${aliases.join(' and ')}.`);
     }
   }
+  if (opts.newQueryPlanner) return { keyColumns, valueColumns };
+  // ksqlDB's default planner: every key column must be selected, and keys keep the source's order.
+  const missing = source.schema.key.filter((k) => !aliasesByKey.has(k.name)).map((k) => k.name);
+  if (missing.length > 0) {
+    const list = missing.join(', ');
+    throw new AnalysisError(
+      `The query used to build \`${opts.sinkName ?? 'OUTPUT'}\` must include the key column${missing.length > 1 ? 's' : ''} ${list} in its projection (eg, SELECT ${list}...).`,
+    );
+  }
+  const order = source.schema.key.map((k) => aliasesByKey.get(k.name)![0]!);
+  keyColumns.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   return { keyColumns, valueColumns };
 }
 
@@ -210,7 +274,8 @@ function partitionByKeys(
     }
   }
   if (missing.length > 0) {
-    const texts = missing.map((m) => formatExpression(qualify(m, source.name, scope)));
+    // ksqlDB names every partitioning expression when any is missing.
+    const texts = exprs.map((m) => formatExpression(qualify(m, source.name, scope)));
     const plural = texts.length > 1;
     throw new AnalysisError(
       `The query used to build \`${opts.sinkName ?? 'OUTPUT'}\` must include the partitioning expression${plural ? 's' : ''} ${texts.join(' and ')} in its projection (eg, SELECT ${texts.join(', ')}...).`,

@@ -37,6 +37,8 @@ export interface EngineOptions {
   readonly properties?: EngineProperties;
   /** Start persistent queries in the background (default true). Tests drive them with drain(). */
   readonly runQueries?: boolean;
+  /** Function registry (default: the built-ins). User-defined functions are added to a copy of it. */
+  readonly functions?: FunctionRegistry;
 }
 
 export interface ExecuteOptions {
@@ -77,7 +79,7 @@ export interface QuerySummary {
 
 export class Engine {
   readonly metastore = new MetaStore();
-  readonly functions: FunctionRegistry = builtinFunctions();
+  readonly functions: FunctionRegistry;
   readonly processingLog: ProcessingLog;
   private readonly queries = new Map<string, PersistentQuery>();
   private readonly properties: Record<string, string>;
@@ -90,7 +92,9 @@ export class Engine {
     private readonly ownsLog: boolean,
     properties: EngineProperties,
     private readonly runQueries: boolean,
+    functions: FunctionRegistry,
   ) {
+    this.functions = functions;
     this.properties = { ...DEFAULT_PROPERTIES, ...properties };
     this.processingLog = new ProcessingLog(log);
   }
@@ -98,7 +102,7 @@ export class Engine {
   static async open(options: EngineOptions): Promise<Engine> {
     mkdirSync(options.dataDir, { recursive: true });
     const log = options.log ?? (await openEmbeddedLog(join(options.dataDir, 'log')));
-    const engine = new Engine(log, new CommandLog(join(options.dataDir, 'commands.db')), !options.log, options.properties ?? {}, options.runQueries ?? true);
+    const engine = new Engine(log, new CommandLog(join(options.dataDir, 'commands.db')), !options.log, options.properties ?? {}, options.runQueries ?? true, options.functions ?? builtinFunctions());
     await engine.replay();
     return engine;
   }
@@ -185,6 +189,8 @@ export class Engine {
         return ok(st);
       case 'Assert':
         return this.assert(st);
+      case 'AlterSource':
+        return this.alterSource(st, props);
       default:
         throw new ExecutionError(`Statement not supported yet: ${st.text}`);
     }
@@ -212,11 +218,12 @@ export class Engine {
     validateProperties(st.properties);
     const topic = str(st.properties, 'KAFKA_TOPIC');
     if (topic === undefined) throw new AnalysisError(`Missing required property "KAFKA_TOPIC" in WITH clause`);
+    const formats = formatFromProperties(st.properties, formatDefaults(props));
+    checkSchemaNameProperties(st.properties, formats.keyFormat, formats.valueFormat);
     const schema = schemaFromColumns(st.sourceType, st.name, st.columns, (n) => this.metastore.getType(n));
     if (schema.value.length === 0 && schema.key.length === 0 && st.columns.length === 0) {
       throw new AnalysisError(`The statement does not define any columns.`);
     }
-    const formats = formatFromProperties(st.properties, formatDefaults(props));
     const formatsFinal = schema.key.length === 0 && str(st.properties, 'KEY_FORMAT') === undefined && str(st.properties, 'FORMAT') === undefined ? { ...formats, keyFormat: 'NONE' as const } : formats;
     if (formatsFinal.valueOptions.wrapSingleValue !== undefined && st.properties['WRAP_SINGLE_VALUE'] !== undefined && schema.value.length !== 1) {
       throw new AnalysisError(`'WRAP_SINGLE_VALUE' is only valid for single-field value schemas`);
@@ -225,9 +232,7 @@ export class Engine {
     createSerde(formatsFinal.keyFormat, schema.key, formatsFinal.keyOptions, true);
     createSerde(formatsFinal.valueFormat, schema.value, formatsFinal.valueOptions, false);
     const tsColumn = str(st.properties, 'TIMESTAMP')?.toUpperCase();
-    if (tsColumn !== undefined && ![...schema.key, ...schema.value].some((c) => c.name === tsColumn)) {
-      throw new AnalysisError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${tsColumn}'`);
-    }
+    if (tsColumn !== undefined) validateTimestampColumn(tsColumn, [...schema.key, ...schema.value], str(st.properties, 'TIMESTAMP_FORMAT'));
     let desc = await this.log.describeTopic(topic);
     if (!desc) {
       const partitions = intProperty(st.properties, 'PARTITIONS');
@@ -259,16 +264,17 @@ export class Engine {
     return from.alias !== undefined ? { source, alias: from.alias } : { source };
   }
 
-  private planStreamQuery(query: Query, sinkName: string | undefined, props: Properties): { plan: StreamQueryPlan; source: DataSource } {
+  private planStreamQuery(query: Query, sinkName: string | undefined, props: Properties, engineProps: Record<string, string>): { plan: StreamQueryPlan; source: DataSource } {
     const { source, alias } = this.resolveSingleSource(query);
     if (source.type === 'TABLE') throw new AnalysisError('Queries over tables are not supported yet.');
-    const plan = analyzeStreamQuery(query, source, alias, this.compileContext(), sinkName !== undefined ? { sinkName } : {});
+    const plan = analyzeStreamQuery(query, source, alias, this.compileContext(), {
+      ...(sinkName !== undefined ? { sinkName } : {}),
+      newQueryPlanner: engineProps['ksql.new.query.planner.enabled'] === 'true',
+    });
     const ts = str(props, 'TIMESTAMP')?.toUpperCase();
     if (ts === undefined) return { plan, source };
-    if (![...plan.outputSchema.key, ...plan.outputSchema.value].some((c) => c.name === ts)) {
-      throw new AnalysisError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${ts}'`);
-    }
     const tf = str(props, 'TIMESTAMP_FORMAT');
+    validateTimestampColumn(ts, [...plan.outputSchema.key, ...plan.outputSchema.value], tf);
     return { plan: { ...plan, timestampColumn: ts, ...(tf !== undefined ? { timestampFormat: tf } : {}) }, source };
   }
 
@@ -281,7 +287,7 @@ export class Engine {
       if (!st.orReplace) throw new ExecutionError(`Cannot add ${kind} '${st.name}': A ${existing.type.toLowerCase()} with the same name already exists`);
     }
     validateProperties(st.properties);
-    const { plan, source } = this.planStreamQuery(st.query, st.name, st.properties);
+    const { plan, source } = this.planStreamQuery(st.query, st.name, st.properties, props);
     const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, props);
     const queryId = existing?.createdBy ?? `CSAS_${st.name}_${this.queryCounter++}`;
     if (existing?.createdBy) await this.stopQuery(existing.createdBy);
@@ -307,9 +313,11 @@ export class Engine {
 
   private async sinkSpec(name: string, with_: Properties, schema: LogicalSchema, upstream: DataSource, props: Record<string, string>): Promise<SinkSpec> {
     const formats = formatFromProperties(with_, { ...formatDefaults(props), inherit: upstream });
+    checkSchemaNameProperties(with_, formats.keyFormat, formats.valueFormat);
     let keyFormat = formats.keyFormat;
     if (schema.key.length === 0) {
-      if (str(with_, 'KEY_FORMAT') !== undefined) throw new AnalysisError('Key format specified for stream without key columns.');
+      const explicit = str(with_, 'KEY_FORMAT');
+      if (explicit !== undefined && explicit.toUpperCase() !== 'NONE') throw new AnalysisError('Key format specified for stream without key columns.');
       keyFormat = 'NONE';
     } else if (keyFormat === 'NONE') {
       keyFormat = (props['ksql.persistence.default.format.key'] ?? 'KAFKA').toUpperCase() as typeof keyFormat;
@@ -336,7 +344,8 @@ export class Engine {
     if (!target) throw new AnalysisError(`${st.target} does not exist.`);
     if (target.isSource) throw new AnalysisError(`Cannot insert into read-only ${target.type.toLowerCase()}: ${target.name}`);
     if (target.type === 'TABLE') throw new AnalysisError(`INSERT INTO can only be used to insert into a stream. ${target.name} is a table.`);
-    const { plan } = this.planStreamQuery(st.query, st.target, st.properties);
+    if (target.schema.headers.length > 0) throw new AnalysisError(`Cannot insert into ${target.name} because it has header columns`);
+    const { plan } = this.planStreamQuery(st.query, st.target, st.properties, props);
     if (!schemasCompatible(plan.outputSchema, target.schema)) {
       throw new AnalysisError(
         `Incompatible schema between results and sink.\nResult schema is ${formatSchema(plan.outputSchema, 'STREAM')}\nSink schema is ${formatSchema(target.schema, 'STREAM')}`,
@@ -361,11 +370,14 @@ export class Engine {
 
   private async insertValues(st: Statement & InsertValues): Promise<StatementResult> {
     const target = this.metastore.getSource(st.target);
-    if (!target) throw new AnalysisError(`Cannot insert values into an unknown stream/table: ${st.target}`);
+    if (!target) throw new AnalysisError(`Cannot insert values into an unknown stream/table: \`${st.target}\`${this.caseHint(st.target)}`);
     if (target.isSource) throw new AnalysisError(`Cannot insert values into read-only ${target.type.toLowerCase()}: ${target.name}`);
     const schema = target.schema;
     const all = [...schema.key, ...schema.value];
-    const names = st.columns ?? all.map((c) => c.name);
+    const headerNames = new Set(schema.headers.map((h) => h.name));
+    const names = st.columns ?? [...all, ...schema.headers].map((c) => c.name);
+    const intoHeaders = names.filter((n) => headerNames.has(n));
+    if (intoHeaders.length > 0) throw new AnalysisError(`Cannot insert into HEADER columns: ${intoHeaders.join(', ')}`);
     if (names.length !== st.values.length) {
       throw new AnalysisError(`Expected a value for each column. Expected Columns: [${names.join(', ')}]. Got [${st.values.map(() => '?').join(', ')}]`);
     }
@@ -393,6 +405,33 @@ export class Engine {
       { key: schema.key.length ? keySerde.serialize(key) : null, value: valueSerde.serialize(value), timestamp: rowtime ?? Date.now() },
     ]);
     return ok(st);
+  }
+
+  /** ksqlDB's hint when a name only differs by case from an existing source. */
+  private caseHint(name: string): string {
+    const other = this.metastore.listSources().find((s) => s.name !== name && s.name.toUpperCase() === name.toUpperCase());
+    if (!other) return '';
+    return other.name === other.name.toUpperCase()
+      ? `\nDid you mean ${other.name}? Hint: try removing double quotes from the source name.`
+      : `\nDid you mean "${other.name}"? Hint: wrap the source name in double quotes to make it case-sensitive.`;
+  }
+
+  private alterSource(st: Statement & { kind: 'AlterSource' }, props: Record<string, string>): StatementResult {
+    const kind = st.sourceType === 'STREAM' ? 'stream' : 'table';
+    const source = this.metastore.getSource(st.name);
+    if (!source) throw new ExecutionError(`Source ${st.name} does not exist.`);
+    if (source.isSource) throw new AnalysisError(`Cannot alter ${kind} '${st.name}': ALTER operations are not supported on source ${kind}s.`);
+    if (source.type !== st.sourceType) throw new AnalysisError(`Incompatible data source type is ${source.type}, but statement was ALTER ${st.sourceType}`);
+    if (source.createdBy) throw new AnalysisError(`ALTER command is not supported for CREATE ... AS statements.`);
+    const added = schemaFromColumns(st.sourceType, st.name, st.columns, (n) => this.metastore.getType(n));
+    for (const c of added.value) {
+      if ([...source.schema.key, ...source.schema.value].some((x) => x.name === c.name)) {
+        throw new AnalysisError(`Cannot add column \`${c.name}\` to schema. A column with the same name already exists.`);
+      }
+    }
+    this.metastore.putSource({ ...source, schema: { ...source.schema, value: [...source.schema.value, ...added.value] } });
+    this.record(st, props);
+    return status(st, `${kind}/${st.name}/alter`, `${st.sourceType === 'STREAM' ? 'Stream' : 'Table'} altered`);
   }
 
   private async dropSource(st: Statement & { kind: 'DropSource' }, props: Record<string, string>): Promise<StatementResult> {
@@ -543,6 +582,25 @@ export class Engine {
 }
 
 type Properties = Readonly<Record<string, string | number | boolean>>;
+
+/** Schema-registry naming properties are only valid for the formats that use them. */
+function checkSchemaNameProperties(props: Properties, keyFormat: string, valueFormat: string): void {
+  const usesSchemaName = (f: string) => f === 'AVRO' || f === 'PROTOBUF';
+  if (props['VALUE_SCHEMA_FULL_NAME'] !== undefined && !usesSchemaName(valueFormat)) {
+    throw new AnalysisError(`${valueFormat} does not support the following configs: [fullSchemaName]`);
+  }
+  if (props['KEY_SCHEMA_FULL_NAME'] !== undefined && !usesSchemaName(keyFormat)) {
+    throw new AnalysisError(`${keyFormat} does not support the following configs: [fullSchemaName]`);
+  }
+}
+
+/** The TIMESTAMP column must hold epoch millis, a TIMESTAMP, or a string parsed with TIMESTAMP_FORMAT. */
+function validateTimestampColumn(name: string, columns: readonly { name: string; type: SqlType }[], format: string | undefined): void {
+  const col = columns.find((c) => c.name === name);
+  if (!col) throw new AnalysisError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${name}'`);
+  const ok = col.type.kind === 'BIGINT' || col.type.kind === 'TIMESTAMP' || (col.type.kind === 'STRING' && format !== undefined);
+  if (!ok) throw new AnalysisError(`Timestamp column, \`${name}\`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.`);
+}
 
 function formatDefaults(props: Record<string, string>): { keyFormat?: string; valueFormat?: string; wrapSingleValues?: boolean } {
   const d: { keyFormat?: string; valueFormat?: string; wrapSingleValues?: boolean } = {};

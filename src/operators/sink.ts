@@ -29,7 +29,8 @@ export class SinkWriter {
     let k: Buffer | null;
     let v: Buffer | null;
     try {
-      k = this.hasKey ? this.keySerde.serialize(key) : null;
+      // A key whose columns are all null is written as a null key, as ksqlDB does.
+      k = this.hasKey && !allNull(key) ? this.keySerde.serialize(key) : null;
       v = value === null ? null : this.valueSerde.serialize(value);
     } catch (e) {
       this.onError('SERIALIZATION_ERROR', `Error serializing record for topic ${this.spec.topic}: ${(e as Error).message}`);
@@ -48,4 +49,9 @@ export class SinkWriter {
     this.buffer = [];
     return b;
   }
+}
+
+function allNull(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== null && values[i] !== undefined) return false;
+  return true;
 }

@@ -21,18 +21,24 @@ export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext
   const scope = new LayoutScope(plan.layout, plan.sourceNames, 'SELECT column');
   const where = plan.where ? compileExpression(plan.where, scope, ctx).evaluate : undefined;
   const keyFns = plan.keyColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
+  // For a record without a value only source key columns are known; other key expressions are null.
+  const nullValueKeyFns = plan.keyColumns.map((c, i) => {
+    const idx = c.expr.kind === 'ColumnRef' ? scope.indexOf(c.expr.name) : undefined;
+    return idx !== undefined && plan.layout[idx]!.role === 'KEY' ? keyFns[i]! : () => null;
+  });
   const valueFns = plan.valueColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
   const nk = keyFns.length;
   const nv = valueFns.length;
 
   const project = (row: unknown[], emit: Emit, nullValue: boolean): void => {
     const key = new Array<unknown>(nk);
-    for (let i = 0; i < nk; i++) key[i] = keyFns[i]!(row);
     // ksqlDB forwards a record without a value as a record without a value, re-keyed if need be.
     if (nullValue) {
+      for (let i = 0; i < nk; i++) key[i] = nullValueKeyFns[i]!(row);
       emit(key, null, row);
       return;
     }
+    for (let i = 0; i < nk; i++) key[i] = keyFns[i]!(row);
     const value = new Array<unknown>(nv);
     for (let i = 0; i < nv; i++) value[i] = valueFns[i]!(row);
     emit(key, value, row);

@@ -15,6 +15,13 @@ import { resolveTypeNode } from '../../src/types/type-node.js';
 import { formatType, typeEquals } from '../../src/types/sql-type.js';
 import { Decimal } from '../../src/types/decimal.js';
 import type { TestCase, VectorRecord } from './vectors.js';
+import { FunctionRegistry } from '../../src/functions/registry.js';
+import { allScalarFunctions } from '../../src/functions/scalar/index.js';
+import { allTableFunctions } from '../../src/functions/table/index.js';
+import { testScalarFunctions, testTableFunctions } from './test-udfs.js';
+
+/** Built-ins plus the test functions ksqlDB's harness loads from its test sources. */
+const functions = new FunctionRegistry([...allScalarFunctions, ...testScalarFunctions], [...allTableFunctions, ...testTableFunctions]);
 
 export interface CaseResult {
   readonly passed: boolean;
@@ -30,7 +37,7 @@ export interface RunOptions {
 export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise<CaseResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-conf-'));
   const properties = { 'auto.offset.reset': 'earliest', ...tc.properties };
-  let engine = await Engine.open({ dataDir, properties, runQueries: false });
+  let engine = await Engine.open({ dataDir, properties, runQueries: false, functions });
   const captured = new Map<string, LogRecord[]>();
   const capture = (e: Engine) =>
     e.log.onAppend!((r) => {
@@ -44,8 +51,8 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
     for (const t of tc.test.topics ?? []) await ensureTopic(engine, t.name, t.partitions ?? 4);
     for (const i of tc.test.inputs ?? []) await ensureTopic(engine, i.topic, 4);
 
+    // ksqlDB's harness creates the topics that CREATE STREAM/TABLE statements name...
     for (const sql of tc.statements) {
-      // ksqlDB's harness creates the topics that CREATE STREAM/TABLE statements name.
       try {
         for (const st of parseStatements(sql)) {
           if (st.kind === 'CreateSource' && st.properties['KAFKA_TOPIC'] !== undefined && st.properties['PARTITIONS'] === undefined) {
@@ -55,16 +62,18 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
       } catch {
         // a parse error is reported by execute below
       }
-      try {
-        await engine.execute(sql);
-      } catch (e) {
-        const msg = (e as Error).message;
-        if (!expected) return fail(`statement failed: ${sql}\n  ${(e as Error).name}: ${msg}`);
-        if (expected.message && !msg.includes(expected.message)) {
-          return fail(`wrong error for: ${sql}\n  expected message containing: ${expected.message}\n  got: ${msg}`);
-        }
-        return { passed: true };
-      }
+    }
+    // ...and runs the statements as one script (so error positions count lines across statements).
+    const script = tc.statements.join('\n');
+    try {
+      await engine.execute(script);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (!expected) return fail(`statement failed: ${(e as Error).name}: ${msg}`);
+      // ksqlDB's statement errors end with the statement text.
+      const matches = !expected.message || msg.includes(expected.message) || tc.statements.some((st) => `${msg}\nStatement: ${st}`.includes(expected.message!));
+      if (!matches) return fail(`wrong error\n  expected message containing: ${expected.message}\n  got: ${msg}`);
+      return { passed: true };
     }
 
     const inputs = tc.test.inputs ?? [];
@@ -74,7 +83,7 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
     if (opts.restart) {
       unsubscribe();
       await engine.close();
-      engine = await Engine.open({ dataDir, properties, runQueries: false });
+      engine = await Engine.open({ dataDir, properties, runQueries: false, functions });
       unsubscribe = capture(engine);
       await produce(engine, inputs.slice(half));
       await engine.drain();
@@ -223,11 +232,9 @@ export function jsonEquals(expected: unknown, actual: unknown): boolean {
   const ao = actual as Record<string, unknown>;
   const ek = Object.keys(eo);
   if (ek.length !== Object.keys(ao).length) return false;
-  return ek.every((k) => {
-    const a = k in ao ? ao[k] : ao[k.toUpperCase()];
-    if (!(k in ao) && !(k.toUpperCase() in ao)) return false;
-    return jsonEquals(eo[k], a);
-  });
+  // As ksqlDB's harness: a field is looked up by its name as written, then upper-cased; a field
+  // that is not there reads as null.
+  return ek.every((k) => jsonEquals(eo[k], k in ao ? ao[k] : ao[k.toUpperCase()]));
 }
 
 function checkPost(tc: TestCase, engine: Engine, topics: readonly string[]): string | undefined {

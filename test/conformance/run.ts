@@ -1,11 +1,11 @@
 /**
- * `npm run conformance -- <dir> [--verbose] [--filter text] [--restart] [--json]`
+ * `npm run conformance -- <dir> [--verbose] [--filter text] [--restart] [--stateless]`
  *
  * Runs every test of every ksqlDB vector file under <dir> and prints one line per file and a final
  * `N passed, N failed, N skipped`. Skips are only for named reasons (unsupported formats, tests
  * disabled in ksqlDB, ...), counted per reason at the end.
  */
-import { listVectorFiles, loadCases, type TestCase } from './vectors.js';
+import { isStateless, listVectorFiles, loadCases, type TestCase } from './vectors.js';
 import { runQueryCase } from './query-runner.js';
 
 interface Args {
@@ -13,14 +13,17 @@ interface Args {
   verbose: boolean;
   filter?: string;
   restart: boolean;
+  /** Only cases without tables, aggregation, windows or joins. */
+  stateless: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { dirs: [], verbose: false, restart: false };
+  const a: Args = { dirs: [], verbose: false, restart: false, stateless: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--verbose' || x === '-v') a.verbose = true;
     else if (x === '--restart') a.restart = true;
+    else if (x === '--stateless') a.stateless = true;
     else if (x === '--filter') a.filter = argv[++i];
     else a.dirs.push(x);
   }
@@ -48,6 +51,7 @@ export async function runConformance(args: Args, out: (line: string) => void = c
         totals.failed++;
         continue;
       }
+      if (args.stateless) cases = cases.filter(isStateless);
       if (args.filter) cases = cases.filter((c) => c.name.includes(args.filter!) || c.file.includes(args.filter!));
       if (cases.length === 0) continue;
       const t: Totals = { passed: 0, failed: 0, skipped: 0 };

@@ -46,6 +46,15 @@ export interface TestCase {
 
 const UNSUPPORTED_FORMATS = ['AVRO', 'PROTOBUF', 'PROTOBUF_NOSR', 'JSON_SR'];
 
+/**
+ * Whether a case only needs stateless stream processing: no tables, aggregation, windows or joins.
+ * (Used to report progress per capability; it does not change how a case runs.)
+ */
+export function isStateless(tc: TestCase): boolean {
+  const text = tc.statements.join('\n').toUpperCase();
+  return !/\bGROUP\s+BY\b|\bJOIN\b|\bWINDOW\b|\bCREATE\s+(OR\s+REPLACE\s+)?(SOURCE\s+)?TABLE\b/.test(text);
+}
+
 export function listVectorFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -99,6 +108,5 @@ function skipReason(test: VectorTest, statements: readonly string[], props: Reco
   for (const t of test.topics ?? []) {
     for (const f of [t.keyFormat, t.valueFormat]) if (f && UNSUPPORTED_FORMATS.includes(f.toUpperCase())) return `unsupported format ${f.toUpperCase()}`;
   }
-  if (props['ksql.new.query.planner.enabled'] === 'false') return 'old query planner (ksql.new.query.planner.enabled=false)';
   return undefined;
 }

@@ -23,6 +23,7 @@ import {
   type ConsumerConfig,
   type ITopicConfig,
   type KafkaConfig,
+  type logCreator,
   type Message,
   type Producer,
   type RetryOptions,
@@ -78,6 +79,20 @@ const LOG_LEVELS = {
   debug: KafkaLogLevel.DEBUG,
 } as const;
 
+/**
+ * kafkajs' logger, minus the noise: its connections log every error response at ERROR, including
+ * the retriable ones it then retries (e.g. "coordinator is loading" right after a broker starts).
+ * Failures that matter reach the caller as exceptions; these go to debug.
+ */
+const quietLogCreator: logCreator = () => (entry) => {
+  const { message, ...extra } = entry.log;
+  const level = entry.level === KafkaLogLevel.ERROR && entry.namespace === 'Connection' ? KafkaLogLevel.DEBUG : entry.level;
+  if (level === KafkaLogLevel.DEBUG || level === KafkaLogLevel.INFO) return; // below the configured level, filtered by kafkajs too
+  const line = `[kafkajs ${entry.namespace}] ${message} ${JSON.stringify(extra)}`;
+  if (level === KafkaLogLevel.ERROR) console.error(line);
+  else console.warn(line);
+};
+
 /** Rough serialized size of a record (payload + framing), to split large appends. */
 function approxSize(r: ProduceRecord): number {
   let n = 32 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
@@ -123,6 +138,7 @@ export class KafkaLog implements Log {
       clientId,
       brokers: [...options.brokers],
       logLevel: LOG_LEVELS[options.logLevel ?? 'error'],
+      ...(options.logLevel === 'info' || options.logLevel === 'debug' ? {} : { logCreator: quietLogCreator }),
       retry: options.retry ?? { retries: 5, initialRetryTime: 100, maxRetryTime: 5_000 },
     };
     if (options.ssl !== undefined) config.ssl = options.ssl;
