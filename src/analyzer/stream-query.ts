@@ -12,6 +12,7 @@ import type { DataSource } from '../engine/metastore.js';
 import type { OutputColumn, StreamQueryPlan } from '../plan/logical/plan.js';
 import { LayoutScope, sourceLayout, type LayoutColumn } from './row-scope.js';
 import { validateKeyType } from './source-schema.js';
+import { validateTimestampColumn } from './with-properties.js';
 import { resolveTableFunctionType } from './table-functions.js';
 import { AnalysisError } from '../errors.js';
 import { formatType, type SqlType } from '../types/sql-type.js';
@@ -25,6 +26,9 @@ export interface AnalyzeOptions {
    * output then has fewer key columns) and keys follow projection order.
    */
   readonly newQueryPlanner?: boolean;
+  /** The sink's TIMESTAMP / TIMESTAMP_FORMAT properties, validated against the output schema. */
+  readonly timestampColumn?: string;
+  readonly timestampFormat?: string;
 }
 
 const RESERVED = new Set(['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND']);
@@ -77,10 +81,11 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
 
   let keyColumns: OutputColumn[];
   let valueColumns: OutputColumn[];
+  let missingKeys: string[] = [];
   if (query.partitionBy) {
     ({ keyColumns, valueColumns } = partitionByKeys(query, named, items, scope, source, ctx, opts));
   } else {
-    ({ keyColumns, valueColumns } = passThroughKeys(named, source, opts));
+    ({ keyColumns, valueColumns, missingKeys } = passThroughKeys(named, source, opts));
   }
 
   // Table functions become synthetic columns appended to the layout.
@@ -109,6 +114,13 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
       return { name: c.name, type, namespace: ns };
     });
   const outputSchema: LogicalSchema = { key: typed(keyColumns, 'KEY'), value: typed(valueColumns, 'VALUE'), headers: [] };
+  if (opts.timestampColumn !== undefined) validateTimestampColumn(opts.timestampColumn, [...outputSchema.key, ...outputSchema.value], opts.timestampFormat);
+  if (missingKeys.length > 0) {
+    const list = missingKeys.join(', ');
+    throw new AnalysisError(
+      `The query used to build \`${opts.sinkName ?? 'OUTPUT'}\` must include the key column${missingKeys.length > 1 ? 's' : ''} ${list} in its projection (eg, SELECT ${list}...).`,
+    );
+  }
   for (const k of outputSchema.key) validateKeyType(k);
   const seen = new Set<string>();
   for (const c of [...outputSchema.key, ...outputSchema.value]) {
@@ -126,6 +138,9 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
     keyColumns,
     valueColumns,
     outputSchema,
+    rekeyed: query.partitionBy !== undefined,
+    ...(opts.timestampColumn !== undefined ? { timestampColumn: opts.timestampColumn } : {}),
+    ...(opts.timestampFormat !== undefined ? { timestampFormat: opts.timestampFormat } : {}),
     ...(query.limit !== undefined ? { limit: query.limit } : {}),
   };
 }
@@ -198,7 +213,11 @@ function nameColumns(items: readonly Item[], sourceColumnNames: ReadonlySet<stri
 }
 
 /** Without PARTITION BY, source key columns selected as bare columns stay keys (in projection order). */
-function passThroughKeys(named: readonly (OutputColumn & { fromStar?: boolean })[], source: DataSource, opts: AnalyzeOptions): { keyColumns: OutputColumn[]; valueColumns: OutputColumn[] } {
+function passThroughKeys(
+  named: readonly (OutputColumn & { fromStar?: boolean })[],
+  source: DataSource,
+  opts: AnalyzeOptions,
+): { keyColumns: OutputColumn[]; valueColumns: OutputColumn[]; missingKeys: string[] } {
   const keyNames = new Set(source.schema.key.map((k) => k.name));
   const keyColumns: OutputColumn[] = [];
   const valueColumns: OutputColumn[] = [];
@@ -218,18 +237,14 @@ function passThroughKeys(named: readonly (OutputColumn & { fromStar?: boolean })
       throw new AnalysisError(`The projection contains a key column (\`${key}\`) more than once, aliased as: ${aliases.join(' and ')}.`);
     }
   }
-  if (opts.newQueryPlanner) return { keyColumns, valueColumns };
-  // ksqlDB's default planner: every key column must be selected, and keys keep the source's order.
-  const missing = source.schema.key.filter((k) => !aliasesByKey.has(k.name)).map((k) => k.name);
-  if (missing.length > 0) {
-    const list = missing.join(', ');
-    throw new AnalysisError(
-      `The query used to build \`${opts.sinkName ?? 'OUTPUT'}\` must include the key column${missing.length > 1 ? 's' : ''} ${list} in its projection (eg, SELECT ${list}...).`,
-    );
-  }
+  if (opts.newQueryPlanner) return { keyColumns, valueColumns, missingKeys: [] };
+  // ksqlDB's default planner: every key column must be selected (reported once the projection has
+  // been type-checked, as ksqlDB orders its checks), and keys keep the source's order.
+  const missingKeys = source.schema.key.filter((k) => !aliasesByKey.has(k.name)).map((k) => k.name);
+  if (missingKeys.length > 0) return { keyColumns, valueColumns, missingKeys };
   const order = source.schema.key.map((k) => aliasesByKey.get(k.name)![0]!);
   keyColumns.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-  return { keyColumns, valueColumns };
+  return { keyColumns, valueColumns, missingKeys };
 }
 
 function partitionByKeys(

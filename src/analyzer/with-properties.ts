@@ -4,6 +4,7 @@
  */
 import type { Properties } from '../parser/ast.js';
 import { AnalysisError } from '../errors.js';
+import type { SqlType } from '../types/sql-type.js';
 
 const VALID_PROPERTIES = new Set([
   'KAFKA_TOPIC', 'VALUE_FORMAT', 'KEY_FORMAT', 'FORMAT', 'PARTITIONS', 'REPLICAS', 'TIMESTAMP', 'TIMESTAMP_FORMAT',
@@ -30,3 +31,12 @@ export function validateProperties(props: Properties): void {
     if (!VALID_PROPERTIES.has(k)) throw new AnalysisError(`Invalid config variable(s) in the WITH clause: ${k}`);
   }
 }
+
+/** The TIMESTAMP column must hold epoch millis, a TIMESTAMP, or a string parsed with TIMESTAMP_FORMAT. */
+export function validateTimestampColumn(name: string, columns: readonly { name: string; type: SqlType }[], format: string | undefined): void {
+  const col = columns.find((c) => c.name === name);
+  if (!col) throw new AnalysisError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${name}'`);
+  const ok = col.type.kind === 'BIGINT' || col.type.kind === 'TIMESTAMP' || (col.type.kind === 'STRING' && format !== undefined);
+  if (!ok) throw new AnalysisError(`Timestamp column, \`${name}\`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.`);
+}
+

@@ -14,7 +14,7 @@ import { MetaStore, type DataSource } from './metastore.js';
 import { CommandLog } from './command-log.js';
 import { builtinFunctions, type FunctionRegistry } from '../functions/registry.js';
 import { schemaFromColumns } from '../analyzer/source-schema.js';
-import { intProperty, str, validateProperties } from '../analyzer/with-properties.js';
+import { intProperty, str, validateProperties, validateTimestampColumn } from '../analyzer/with-properties.js';
 import { analyzeStreamQuery } from '../analyzer/stream-query.js';
 import type { SinkSpec, StreamQueryPlan } from '../plan/logical/plan.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
@@ -267,15 +267,15 @@ export class Engine {
   private planStreamQuery(query: Query, sinkName: string | undefined, props: Properties, engineProps: Record<string, string>): { plan: StreamQueryPlan; source: DataSource } {
     const { source, alias } = this.resolveSingleSource(query);
     if (source.type === 'TABLE') throw new AnalysisError('Queries over tables are not supported yet.');
+    const ts = str(props, 'TIMESTAMP')?.toUpperCase();
+    const tf = str(props, 'TIMESTAMP_FORMAT');
     const plan = analyzeStreamQuery(query, source, alias, this.compileContext(), {
       ...(sinkName !== undefined ? { sinkName } : {}),
       newQueryPlanner: engineProps['ksql.new.query.planner.enabled'] === 'true',
+      ...(ts !== undefined ? { timestampColumn: ts } : {}),
+      ...(tf !== undefined ? { timestampFormat: tf } : {}),
     });
-    const ts = str(props, 'TIMESTAMP')?.toUpperCase();
-    if (ts === undefined) return { plan, source };
-    const tf = str(props, 'TIMESTAMP_FORMAT');
-    validateTimestampColumn(ts, [...plan.outputSchema.key, ...plan.outputSchema.value], tf);
-    return { plan: { ...plan, timestampColumn: ts, ...(tf !== undefined ? { timestampFormat: tf } : {}) }, source };
+    return { plan, source };
   }
 
   private async createAsSelect(st: Statement & CreateAsSelect, props: Record<string, string>): Promise<StatementResult> {
@@ -592,14 +592,6 @@ function checkSchemaNameProperties(props: Properties, keyFormat: string, valueFo
   if (props['KEY_SCHEMA_FULL_NAME'] !== undefined && !usesSchemaName(keyFormat)) {
     throw new AnalysisError(`${keyFormat} does not support the following configs: [fullSchemaName]`);
   }
-}
-
-/** The TIMESTAMP column must hold epoch millis, a TIMESTAMP, or a string parsed with TIMESTAMP_FORMAT. */
-function validateTimestampColumn(name: string, columns: readonly { name: string; type: SqlType }[], format: string | undefined): void {
-  const col = columns.find((c) => c.name === name);
-  if (!col) throw new AnalysisError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${name}'`);
-  const ok = col.type.kind === 'BIGINT' || col.type.kind === 'TIMESTAMP' || (col.type.kind === 'STRING' && format !== undefined);
-  if (!ok) throw new AnalysisError(`Timestamp column, \`${name}\`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.`);
 }
 
 function formatDefaults(props: Record<string, string>): { keyFormat?: string; valueFormat?: string; wrapSingleValues?: boolean } {

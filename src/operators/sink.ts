@@ -25,12 +25,11 @@ export class SinkWriter {
   }
 
   /** Serialize one output row; `value` null writes a tombstone. Input headers are forwarded, as Kafka Streams does. */
-  write(key: readonly unknown[], value: readonly unknown[] | null, timestamp: number, headers?: readonly Header[]): void {
+  write(key: readonly unknown[] | null, value: readonly unknown[] | null, timestamp: number, headers?: readonly Header[]): void {
     let k: Buffer | null;
     let v: Buffer | null;
     try {
-      // A key whose columns are all null is written as a null key, as ksqlDB does.
-      k = this.hasKey && !allNull(key) ? this.keySerde.serialize(key) : null;
+      k = this.hasKey && key !== null ? this.keySerde.serialize(key) : null;
       v = value === null ? null : this.valueSerde.serialize(value);
     } catch (e) {
       this.onError('SERIALIZATION_ERROR', `Error serializing record for topic ${this.spec.topic}: ${(e as Error).message}`);
@@ -51,7 +50,3 @@ export class SinkWriter {
   }
 }
 
-function allNull(values: readonly unknown[]): boolean {
-  for (let i = 0; i < values.length; i++) if (values[i] !== null && values[i] !== undefined) return false;
-  return true;
-}

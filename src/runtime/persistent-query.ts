@@ -59,6 +59,7 @@ export class PersistentQuery {
     const pipeline = compileStreamPipeline(plan, ctx);
     this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError);
     const sink = this.sink;
+    const passThroughKeys = !plan.rekeyed;
     const rowtimeIndex = plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
 
     // Output timestamp: the input's ROWTIME, or the sink's TIMESTAMP column when given.
@@ -82,7 +83,8 @@ export class PersistentQuery {
         onError('RECORD_PROCESSING_ERROR', `Invalid timestamp ${String(ts)} for the output record`);
         return;
       }
-      sink.write(key, value, ts, current?.headers);
+      // Without PARTITION BY a record without a key keeps having none.
+      sink.write(passThroughKeys && current?.key === null ? null : key, value, ts, current?.headers);
     };
     this.process = (records) => {
       for (let i = 0; i < records.length; i++) {

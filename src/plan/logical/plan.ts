@@ -30,6 +30,8 @@ export interface StreamQueryPlan {
   /** Output value columns, in value order. */
   readonly valueColumns: readonly OutputColumn[];
   readonly outputSchema: LogicalSchema;
+  /** PARTITION BY computed a new key; otherwise source keys pass through (a null input key stays null). */
+  readonly rekeyed: boolean;
   /** Value column (by name in the output) whose value becomes the record timestamp (sink TIMESTAMP property). */
   readonly timestampColumn?: string;
   readonly timestampFormat?: string;
