@@ -1,9 +1,10 @@
 /**
  * Row layouts and name resolution. A source row is an array laid out as
- *   [key columns..., value columns..., header columns..., ROWTIME, ROWPARTITION, ROWOFFSET]
+ *   [key columns..., value columns..., header columns..., ROWTIME, ROWPARTITION, ROWOFFSET
+ *    (, WINDOWSTART, WINDOWEND for windowed sources)]
  * and expressions are compiled against positions in it.
  */
-import type { Column } from '../types/schema.js';
+import { WINDOW_BOUNDS, type Column } from '../types/schema.js';
 import type { SqlType } from '../types/sql-type.js';
 import type { ColumnInfo, Scope } from '../expr/compile.js';
 import type { DataSource } from '../engine/metastore.js';
@@ -27,6 +28,7 @@ export function sourceLayout(source: DataSource): LayoutColumn[] {
   for (const c of s.value) cols.push({ name: c.name, type: c.type, role: 'VALUE', column: c });
   for (const c of s.headers) cols.push({ name: c.name, type: c.type, role: 'HEADERS', column: c });
   for (const p of PSEUDO_IN_ROW) cols.push({ name: p, type: pseudoColumnType(p)!, role: 'PSEUDO' });
+  if (source.window) for (const p of WINDOW_BOUNDS) cols.push({ name: p, type: pseudoColumnType(p)!, role: 'PSEUDO' });
   return cols;
 }
 

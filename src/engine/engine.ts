@@ -10,7 +10,8 @@ import { parseStatements } from '../parser/parse.js';
 import { substituteVariables } from '../parser/variables.js';
 import type { Log } from '../storage/log/log.js';
 import { openEmbeddedLog } from '../storage/log/embedded/index.js';
-import { MetaStore, type DataSource } from './metastore.js';
+import { MetaStore, type DataSource, type WindowInfo } from './metastore.js';
+import { parseDurationText } from '../serde/windowed.js';
 import { CommandLog } from './command-log.js';
 import { builtinFunctions, type FunctionRegistry } from '../functions/registry.js';
 import { schemaFromColumns } from '../analyzer/source-schema.js';
@@ -218,7 +219,7 @@ export class Engine {
     validateProperties(st.properties);
     const topic = str(st.properties, 'KAFKA_TOPIC');
     if (topic === undefined) throw new AnalysisError(`Missing required property "KAFKA_TOPIC" in WITH clause`);
-    const formats = formatFromProperties(st.properties, formatDefaults(props));
+    const formats = prepare(() => formatFromProperties(st.properties, formatDefaults(props)));
     checkSchemaNameProperties(st.properties, formats.keyFormat, formats.valueFormat);
     const schema = schemaFromColumns(st.sourceType, st.name, st.columns, (n) => this.metastore.getType(n));
     if (schema.value.length === 0 && schema.key.length === 0 && st.columns.length === 0) {
@@ -231,6 +232,8 @@ export class Engine {
     // Build the serdes once now so unsupported format/type combinations fail at CREATE time.
     createSerde(formatsFinal.keyFormat, schema.key, formatsFinal.keyOptions, true);
     createSerde(formatsFinal.valueFormat, schema.value, formatsFinal.valueOptions, false);
+    const window = windowFromProperties(st.properties);
+    if (window && schema.key.length === 0) throw new AnalysisError('Windowed sources require a key column.');
     const tsColumn = str(st.properties, 'TIMESTAMP')?.toUpperCase();
     if (tsColumn !== undefined) validateTimestampColumn(tsColumn, [...schema.key, ...schema.value], str(st.properties, 'TIMESTAMP_FORMAT'));
     let desc = await this.log.describeTopic(topic);
@@ -248,6 +251,7 @@ export class Engine {
       ...formatsFinal,
       ...(tsColumn !== undefined ? { timestampColumn: tsColumn } : {}),
       ...(str(st.properties, 'TIMESTAMP_FORMAT') !== undefined ? { timestampFormat: str(st.properties, 'TIMESTAMP_FORMAT')! } : {}),
+      ...(window ? { window } : {}),
       isSource: st.isSource,
       statement: st.text,
     };
@@ -288,7 +292,7 @@ export class Engine {
     }
     validateProperties(st.properties);
     const { plan, source } = this.planStreamQuery(st.query, st.name, st.properties, props);
-    const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, props);
+    const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, plan.rekeyed, props);
     const queryId = existing?.createdBy ?? `CSAS_${st.name}_${this.queryCounter++}`;
     if (existing?.createdBy) await this.stopQuery(existing.createdBy);
     this.metastore.putSource({
@@ -302,6 +306,7 @@ export class Engine {
       valueOptions: sink.valueOptions,
       ...(plan.timestampColumn !== undefined ? { timestampColumn: plan.timestampColumn } : {}),
       ...(plan.timestampFormat !== undefined ? { timestampFormat: plan.timestampFormat } : {}),
+      ...(sink.window ? { window: sink.window } : {}),
       isSource: false,
       statement: st.text,
       createdBy: queryId,
@@ -311,8 +316,8 @@ export class Engine {
     return status(st, `${kind}/${st.name}/create`, `Created query with ID ${queryId}`, queryId);
   }
 
-  private async sinkSpec(name: string, with_: Properties, schema: LogicalSchema, upstream: DataSource, props: Record<string, string>): Promise<SinkSpec> {
-    const formats = formatFromProperties(with_, { ...formatDefaults(props), inherit: upstream });
+  private async sinkSpec(name: string, with_: Properties, schema: LogicalSchema, upstream: DataSource, rekeyed: boolean, props: Record<string, string>): Promise<SinkSpec> {
+    const formats = prepare(() => formatFromProperties(with_, { ...formatDefaults(props), inherit: upstream }));
     checkSchemaNameProperties(with_, formats.keyFormat, formats.valueFormat);
     let keyFormat = formats.keyFormat;
     if (schema.key.length === 0) {
@@ -336,7 +341,19 @@ export class Engine {
       throw new ExecutionError(`A Kafka topic with the name '${topic}' already exists, with different partition/replica configuration than required. KSQL expects ${partitions} partitions (topic has ${existing.partitions}), 1 replication factor (topic has 1).`);
     }
     if (!existing) await this.log.createTopic(topic, { partitions, replicas });
-    return { name, topic, partitions, replicas, keyFormat, valueFormat: formats.valueFormat, keyOptions: formats.keyOptions, valueOptions: formats.valueOptions };
+    // Keys that pass through a windowed source stay windowed.
+    const window = upstream.window && !rekeyed && schema.key.length > 0 ? upstream.window : undefined;
+    return {
+      name,
+      topic,
+      partitions,
+      replicas,
+      keyFormat,
+      valueFormat: formats.valueFormat,
+      keyOptions: formats.keyOptions,
+      valueOptions: formats.valueOptions,
+      ...(window ? { window } : {}),
+    };
   }
 
   private async insertInto(st: Statement & InsertInto, props: Record<string, string>): Promise<StatementResult> {
@@ -361,6 +378,7 @@ export class Engine {
       valueFormat: target.valueFormat,
       keyOptions: target.keyOptions,
       valueOptions: target.valueOptions,
+      ...(target.window ? { window: target.window } : {}),
     };
     const queryId = `INSERTQUERY_${this.queryCounter++}`;
     await this.startQuery(queryId, st.text, { ...plan, outputSchema: target.schema }, sink, props);
@@ -583,10 +601,41 @@ export class Engine {
 
 type Properties = Readonly<Record<string, string | number | boolean>>;
 
+/** Invalid configuration values in a WITH clause fail statement preparation, in ksqlDB's words. */
+function prepare<R>(f: () => R): R {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof AnalysisError && e.message.startsWith('Configuration ')) throw new AnalysisError(`Failed to prepare statement: ${e.message}`);
+    throw e;
+  }
+}
+
+/** WINDOW_TYPE / WINDOW_SIZE of a source over a topic with windowed keys. */
+function windowFromProperties(props: Properties): WindowInfo | undefined {
+  const type = str(props, 'WINDOW_TYPE')?.toUpperCase();
+  if (type === undefined) {
+    if (props['WINDOW_SIZE'] !== undefined) throw new AnalysisError(`'WINDOW_SIZE' should not be set for non-windowed sources.`);
+    return undefined;
+  }
+  if (type !== 'TUMBLING' && type !== 'HOPPING' && type !== 'SESSION') {
+    throw new AnalysisError(`Invalid value for WINDOW_TYPE: ${type}. Valid values are: SESSION, HOPPING, TUMBLING`);
+  }
+  const sizeText = str(props, 'WINDOW_SIZE');
+  if (type === 'SESSION') {
+    if (sizeText !== undefined) throw new AnalysisError(`'WINDOW_SIZE' should not be set for SESSION windows.`);
+    return { type };
+  }
+  if (sizeText === undefined) throw new AnalysisError(`${type} windows require 'WINDOW_SIZE' to be set.`);
+  const sizeMs = parseDurationText(sizeText);
+  if (sizeMs === undefined) throw new AnalysisError(`Invalid WINDOW_SIZE: ${sizeText}`);
+  return { type, sizeMs };
+}
+
 /** Schema-registry naming properties are only valid for the formats that use them. */
 function checkSchemaNameProperties(props: Properties, keyFormat: string, valueFormat: string): void {
   const usesSchemaName = (f: string) => f === 'AVRO' || f === 'PROTOBUF';
-  if (props['VALUE_SCHEMA_FULL_NAME'] !== undefined && !usesSchemaName(valueFormat)) {
+  if ((props['VALUE_SCHEMA_FULL_NAME'] !== undefined || props['VALUE_AVRO_SCHEMA_FULL_NAME'] !== undefined) && !usesSchemaName(valueFormat)) {
     throw new AnalysisError(`${valueFormat} does not support the following configs: [fullSchemaName]`);
   }
   if (props['KEY_SCHEMA_FULL_NAME'] !== undefined && !usesSchemaName(keyFormat)) {

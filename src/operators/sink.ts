@@ -7,6 +7,7 @@ import type { LogicalSchema } from '../types/schema.js';
 import type { Header, ProduceRecord } from '../storage/log/log.js';
 import { createSerde } from '../serde/index.js';
 import type { RecordErrorSink } from './source.js';
+import { joinWindowedKey, type WindowBounds } from '../serde/windowed.js';
 
 export class SinkWriter {
   private readonly keySerde;
@@ -25,11 +26,12 @@ export class SinkWriter {
   }
 
   /** Serialize one output row; `value` null writes a tombstone. Input headers are forwarded, as Kafka Streams does. */
-  write(key: readonly unknown[] | null, value: readonly unknown[] | null, timestamp: number, headers?: readonly Header[]): void {
+  write(key: readonly unknown[] | null, value: readonly unknown[] | null, timestamp: number, headers?: readonly Header[], window?: WindowBounds): void {
     let k: Buffer | null;
     let v: Buffer | null;
     try {
       k = this.hasKey && key !== null ? this.keySerde.serialize(key) : null;
+      if (this.spec.window && window) k = joinWindowedKey(k, this.spec.window.type, window);
       v = value === null ? null : this.valueSerde.serialize(value);
     } catch (e) {
       this.onError('SERIALIZATION_ERROR', `Error serializing record for topic ${this.spec.topic}: ${(e as Error).message}`);

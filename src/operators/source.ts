@@ -10,6 +10,7 @@ import type { Serde } from '../serde/serde.js';
 import { createSerde } from '../serde/index.js';
 import type { ProcessingLogEntry } from '../runtime/processing-log.js';
 import { compileTimestampExtractor } from './timestamp.js';
+import { splitWindowedKey, type WindowBounds } from '../serde/windowed.js';
 
 export type RecordErrorSink = (type: ProcessingLogEntry['type'], message: string, record?: LogRecord) => void;
 
@@ -29,7 +30,8 @@ export function createSourceDecoder(source: DataSource, onError: RecordErrorSink
   const nValue = source.schema.value.length;
   const headerCols = source.schema.headers;
   const nHeaders = headerCols.length;
-  const width = nKey + nValue + nHeaders + 3;
+  const window = source.window;
+  const width = nKey + nValue + nHeaders + 3 + (window ? 2 : 0);
   const rowColumns = [...source.schema.key, ...source.schema.value];
   const tsIndex = source.timestampColumn === undefined ? -1 : rowColumns.findIndex((c) => c.name === source.timestampColumn);
   const extractTs = tsIndex >= 0 ? compileTimestampExtractor(rowColumns[tsIndex]!.type, source.timestampFormat) : undefined;
@@ -42,8 +44,15 @@ export function createSourceDecoder(source: DataSource, onError: RecordErrorSink
       this.valueIsNull = record.value === null;
       let key: unknown[] | null;
       let value: unknown[] | null;
+      let bounds: WindowBounds | undefined;
       try {
-        key = nKey === 0 ? null : keySerde.deserialize(record.key);
+        let keyBytes = record.key;
+        if (window && keyBytes !== null) {
+          const split = splitWindowedKey(keyBytes, window.type, window.sizeMs);
+          keyBytes = split.key;
+          bounds = split.window;
+        }
+        key = nKey === 0 ? null : keySerde.deserialize(keyBytes);
       } catch (e) {
         onError('DESERIALIZATION_ERROR', `Error deserializing key from topic ${record.topic}: ${(e as Error).message}`, record);
         return null;
@@ -75,7 +84,11 @@ export function createSourceDecoder(source: DataSource, onError: RecordErrorSink
       }
       row[i++] = ts;
       row[i++] = record.partition;
-      row[i] = record.offset;
+      row[i++] = record.offset;
+      if (window) {
+        row[i++] = bounds?.start ?? null;
+        row[i] = bounds?.end ?? null;
+      }
       return row;
     },
   };

@@ -7,6 +7,8 @@ import type { StreamQueryPlan } from '../plan/logical/plan.js';
 import { LayoutScope } from '../analyzer/row-scope.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 import { compileTableFunction } from './table-function.js';
+import { visitExpr } from '../analyzer/expr-utils.js';
+import type { Expr } from '../parser/ast.js';
 
 /**
  * Receives each output row: key column values, value column values (null for a record without a
@@ -22,10 +24,8 @@ export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext
   const where = plan.where ? compileExpression(plan.where, scope, ctx).evaluate : undefined;
   const keyFns = plan.keyColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
   // For a record without a value only source key columns are known; other key expressions are null.
-  const nullValueKeyFns = plan.keyColumns.map((c, i) => {
-    const idx = c.expr.kind === 'ColumnRef' ? scope.indexOf(c.expr.name) : undefined;
-    return idx !== undefined && plan.layout[idx]!.role === 'KEY' ? keyFns[i]! : () => null;
-  });
+  // (ksqlDB fails to evaluate anything that reads the missing value, and uses null.)
+  const nullValueKeyFns = plan.keyColumns.map((c, i) => (readsOnlyKeys(c.expr, scope) ? keyFns[i]! : () => null));
   const valueFns = plan.valueColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
   const nk = keyFns.length;
   const nv = valueFns.length;
@@ -70,4 +70,14 @@ export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext
   return (row, emit, nullValue) => {
     if (!nullValue && where(row) === true) body(row, emit, false);
   };
+}
+
+function readsOnlyKeys(e: Expr, scope: LayoutScope): boolean {
+  let ok = true;
+  visitExpr(e, (n) => {
+    if (n.kind !== 'ColumnRef') return;
+    const idx = scope.indexOf(n.name);
+    if (idx === undefined || scope.layout[idx]!.role !== 'KEY') ok = false;
+  });
+  return ok;
 }

@@ -60,6 +60,7 @@ export class PersistentQuery {
     this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError);
     const sink = this.sink;
     const passThroughKeys = !plan.rekeyed;
+    const windowStart = sinkSpec.window ? plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'WINDOWSTART') : -1;
     const rowtimeIndex = plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
 
     // Output timestamp: the input's ROWTIME, or the sink's TIMESTAMP column when given.
@@ -84,7 +85,8 @@ export class PersistentQuery {
         return;
       }
       // Without PARTITION BY a record without a key keeps having none.
-      sink.write(passThroughKeys && current?.key === null ? null : key, value, ts, current?.headers);
+      const window = windowStart >= 0 && row[windowStart] !== null ? { start: row[windowStart] as number, end: row[windowStart + 1] as number } : undefined;
+      sink.write(passThroughKeys && current?.key === null ? null : key, value, ts, current?.headers, window);
     };
     this.process = (records) => {
       for (let i = 0; i < records.length; i++) {

@@ -14,6 +14,7 @@ import { parseStatements } from '../../src/parser/parse.js';
 import { resolveTypeNode } from '../../src/types/type-node.js';
 import { formatType, typeEquals } from '../../src/types/sql-type.js';
 import { Decimal } from '../../src/types/decimal.js';
+import { joinWindowedKey, splitWindowedKey, type WindowKind } from '../../src/serde/windowed.js';
 import type { TestCase, VectorRecord } from './vectors.js';
 import { FunctionRegistry } from '../../src/functions/registry.js';
 import { allScalarFunctions } from '../../src/functions/scalar/index.js';
@@ -139,7 +140,7 @@ async function produce(engine: Engine, inputs: readonly VectorRecord[]): Promise
     await ensureTopic(engine, i.topic, 4);
     await engine.log.append(i.topic, [
       {
-        key: i.key === undefined || i.key === null ? null : encode(i.key, source, true),
+        key: encodeKey(i, source),
         value: i.value === null ? null : encode(i.value, source, false),
         timestamp: i.timestamp ?? 0,
         headers: (i.headers ?? []).map((h) => ({ key: h.KEY, value: h.VALUE === null ? null : Buffer.from(h.VALUE, 'base64') })),
@@ -147,6 +148,13 @@ async function produce(engine: Engine, inputs: readonly VectorRecord[]): Promise
       },
     ]);
   }
+}
+
+function encodeKey(i: VectorRecord, source: DataSource | undefined): Buffer | null {
+  const key = i.key === undefined || i.key === null ? null : encode(i.key, source, true);
+  if (!i.window) return key;
+  const kind: WindowKind = source?.window?.type ?? (i.window.type.toLowerCase() === 'session' ? 'SESSION' : 'TUMBLING');
+  return joinWindowedKey(key, kind, i.window);
 }
 
 /** Encode a vector's JSON key/value as the bytes a producer would write for the source's format. */
@@ -198,12 +206,21 @@ function decode(b: Buffer | null, source: DataSource | undefined, isKey: boolean
   }
 }
 
+/** Split a windowed key into its key bytes and window, per the sink's window type. */
+function unwindow(r: LogRecord, source: DataSource | undefined): { key: Buffer | null; window?: { start: number; end: number; type: string } } {
+  if (!source?.window || r.key === null) return { key: r.key };
+  const { key, window } = splitWindowedKey(r.key, source.window.type, source.window.sizeMs);
+  return { key: key.length === 0 ? null : key, window: { ...window, type: source.window.type === 'SESSION' ? 'session' : 'time' } };
+}
+
 function describe(r: LogRecord, source: DataSource | undefined): string {
-  return JSON.stringify({ key: decode(r.key, source, true), value: decode(r.value, source, false), timestamp: r.timestamp });
+  const { key, window } = unwindow(r, source);
+  return JSON.stringify({ key: decode(key, source, true), value: decode(r.value, source, false), timestamp: r.timestamp, ...(window ? { window } : {}) });
 }
 
 function compareRecord(e: VectorRecord, g: LogRecord, source: DataSource | undefined): string | undefined {
-  const key = decode(g.key, source, true);
+  const { key: keyBytes, window } = unwindow(g, source);
+  const key = decode(keyBytes, source, true);
   if (!jsonEquals(e.key ?? null, key)) return 'key differs';
   const value = decode(g.value, source, false);
   if (!jsonEquals(e.value, value)) return 'value differs';
@@ -212,7 +229,10 @@ function compareRecord(e: VectorRecord, g: LogRecord, source: DataSource | undef
     const gh = g.headers.map((h) => ({ KEY: h.key, VALUE: h.value === null ? null : h.value.toString('base64') }));
     if (!jsonEquals(e.headers, gh)) return 'headers differ';
   }
-  if (e.window !== undefined) return 'windowed keys are not supported yet';
+  if (e.window !== undefined) {
+    if (!window) return 'expected a windowed key';
+    if (window.start !== e.window.start || window.end !== e.window.end || window.type !== e.window.type.toLowerCase()) return 'window differs';
+  } else if (window) return 'unexpected windowed key';
   return undefined;
 }
 

@@ -4,7 +4,7 @@
  * Expressions stay ASTs here; src/operators compiles them into closures when the query starts.
  */
 import type { Expr, FunctionCall } from '../../parser/ast.js';
-import type { DataSource } from '../../engine/metastore.js';
+import type { DataSource, WindowInfo } from '../../engine/metastore.js';
 import type { LogicalSchema } from '../../types/schema.js';
 import type { FormatName, FormatOptions } from '../../serde/serde.js';
 import type { LayoutColumn } from '../../analyzer/row-scope.js';
@@ -47,4 +47,6 @@ export interface SinkSpec {
   readonly valueFormat: FormatName;
   readonly keyOptions: FormatOptions;
   readonly valueOptions: FormatOptions;
+  /** Windowed keys (when the query passes through the keys of a windowed source). */
+  readonly window?: WindowInfo;
 }
