@@ -8,7 +8,7 @@
 import { isStateless, listVectorFiles, loadCases, type TestCase } from './vectors.js';
 import { runQueryCase } from './query-runner.js';
 
-interface Args {
+export interface Args {
   dirs: string[];
   verbose: boolean;
   filter?: string;
@@ -17,7 +17,7 @@ interface Args {
   stateless: boolean;
 }
 
-function parseArgs(argv: readonly string[]): Args {
+export function parseArgs(argv: readonly string[]): Args {
   const a: Args = { dirs: [], verbose: false, restart: false, stateless: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;

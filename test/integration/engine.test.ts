@@ -1,0 +1,142 @@
+/**
+ * The engine end to end on the embedded log: persistent queries, restart on the same data
+ * directory, the processing log, and INSERT VALUES.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import type { LogRecord } from '../../src/storage/log/log.js';
+
+const dirs: string[] = [];
+function dataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'sluice-engine-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function readAll(engine: Engine, topic: string): Promise<LogRecord[]> {
+  const ends = await engine.log.endOffsets(topic);
+  const out: LogRecord[] = [];
+  for (let p = 0; p < ends.length; p++) out.push(...(await engine.log.read(topic, p, 0, ends[p]!)));
+  return out;
+}
+
+const json = (b: Buffer | null) => (b === null ? null : JSON.parse(b.toString('utf8')));
+
+describe('engine', () => {
+  it('runs a filtering, projecting persistent query', async () => {
+    const engine = await Engine.open({ dataDir: dataDir(), runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    try {
+      await engine.execute(`
+        CREATE STREAM orders (id STRING KEY, amount DOUBLE, item STRING) WITH (kafka_topic='orders', value_format='JSON', partitions=2);
+        CREATE STREAM big AS SELECT id, UCASE(item) AS item, amount * 2 AS doubled FROM orders WHERE amount > 10;`);
+      await engine.execute(`
+        INSERT INTO orders (id, amount, item) VALUES ('a', 5.0, 'pen');
+        INSERT INTO orders (id, amount, item) VALUES ('b', 50.0, 'desk');
+        INSERT INTO orders (id, amount, item) VALUES ('c', 11.5, 'lamp');`);
+      await engine.drain();
+      const out = (await readAll(engine, 'BIG')).map((r) => ({ key: r.key!.toString(), value: json(r.value) }));
+      out.sort((x, y) => String(x.key).localeCompare(String(y.key)));
+      expect(out).toEqual([
+        { key: 'b', value: { ITEM: 'DESK', DOUBLED: 100 } },
+        { key: 'c', value: { ITEM: 'LAMP', DOUBLED: 23 } },
+      ]);
+      expect(engine.listQueries().map((q) => q.id)).toEqual(['CSAS_BIG_0']);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('resumes persistent queries after a restart without losing or repeating output', async () => {
+    const dir = dataDir();
+    let engine = await Engine.open({ dataDir: dir, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    await engine.execute(`
+      CREATE STREAM s (k INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+      CREATE STREAM t AS SELECT k, CONCAT(v, '!') AS v FROM s;`);
+    for (let i = 0; i < 5; i++) await engine.execute(`INSERT INTO s (k, v) VALUES (${i}, 'x${i}');`);
+    await engine.drain();
+    await engine.close();
+
+    engine = await Engine.open({ dataDir: dir, runQueries: false });
+    try {
+      expect(engine.metastore.getSource('T')?.type).toBe('STREAM');
+      expect(engine.listQueries().map((q) => q.id)).toEqual(['CSAS_T_0']);
+      for (let i = 5; i < 8; i++) await engine.execute(`INSERT INTO s (k, v) VALUES (${i}, 'x${i}');`);
+      await engine.drain();
+      const values = (await readAll(engine, 'T')).map((r) => json(r.value).V);
+      expect(values).toEqual(['x0!', 'x1!', 'x2!', 'x3!', 'x4!', 'x5!', 'x6!', 'x7!']);
+      // A new query gets the next id after the replayed ones.
+      const [res] = await engine.execute(`CREATE STREAM u AS SELECT * FROM s;`);
+      expect(res).toMatchObject({ type: 'currentStatus', queryId: 'CSAS_U_1' });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('sends undeserializable records to the processing log and keeps running', async () => {
+    const engine = await Engine.open({ dataDir: dataDir(), runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    try {
+      await engine.execute(`
+        CREATE STREAM s (k STRING KEY, n INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+        CREATE STREAM t AS SELECT k, n + 1 AS m FROM s;`);
+      await engine.log.append('s', [
+        { key: Buffer.from('a'), value: Buffer.from('{"N": 1}'), timestamp: 1 },
+        { key: Buffer.from('b'), value: Buffer.from('{not json'), timestamp: 2 },
+        { key: Buffer.from('c'), value: Buffer.from('{"N": "seven"}'), timestamp: 3 },
+        { key: Buffer.from('d'), value: Buffer.from('{"N": 41}'), timestamp: 4 },
+      ]);
+      await engine.drain();
+      const out = (await readAll(engine, 'T')).map((r) => [r.key!.toString(), json(r.value).M, r.timestamp]);
+      expect(out).toEqual([
+        ['a', 2, 1],
+        ['d', 42, 4],
+      ]);
+      const errors = engine.processingLog.entries('CSAS_T_0');
+      expect(errors.map((e) => [e.type, e.offset])).toEqual([
+        ['DESERIALIZATION_ERROR', 1],
+        ['DESERIALIZATION_ERROR', 2],
+      ]);
+      // The entries are also records of the processing-log topic.
+      const logged = (await readAll(engine, 'default_ksql_processing_log')).map((r) => json(r.value).MESSAGE.TYPE);
+      expect(logged).toEqual(['DESERIALIZATION_ERROR', 'DESERIALIZATION_ERROR']);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('reports a malformed statement with its position', async () => {
+    const engine = await Engine.open({ dataDir: dataDir(), runQueries: false });
+    try {
+      await expect(engine.execute('CREATE STREAM s (k INT KEY)\n  WITH (kafka_topic=)')).rejects.toMatchObject({
+        name: 'ParseError',
+        pos: { line: 2, column: 21 },
+      });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('runs queries in the background when asked to', async () => {
+    const engine = await Engine.open({ dataDir: dataDir(), properties: { 'auto.offset.reset': 'earliest' } });
+    try {
+      await engine.execute(`
+        CREATE STREAM s (k INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+        CREATE STREAM t AS SELECT k, v * 10 AS w FROM s;
+        INSERT INTO s (k, v) VALUES (1, 4);`);
+      const deadline = Date.now() + 10_000;
+      let out: LogRecord[] = [];
+      while (Date.now() < deadline && out.length === 0) {
+        await new Promise((r) => setTimeout(r, 50));
+        out = await readAll(engine, 'T');
+      }
+      expect(out.map((r) => json(r.value))).toEqual([{ W: 40 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
