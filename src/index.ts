@@ -4,3 +4,4 @@ export type { Log, LogRecord, ProduceRecord, LogConsumer, TopicConfig } from './
 export { openEmbeddedLog } from './storage/log/embedded/index.js';
 export { parseStatements } from './parser/parse.js';
 export { ParseError, AnalysisError, ExecutionError, SluiceError } from './errors.js';
+export type { RowSink, TransientQueryHandle, EndReason } from './runtime/transient-query.js';

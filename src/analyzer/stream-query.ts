@@ -26,6 +26,8 @@ export interface AnalyzeOptions {
    * output then has fewer key columns) and keys follow projection order.
    */
   readonly newQueryPlanner?: boolean;
+  /** A transient query: output columns are the projection in order, all as values. */
+  readonly transient?: boolean;
   /** The sink's TIMESTAMP / TIMESTAMP_FORMAT properties, validated against the output schema. */
   readonly timestampColumn?: string;
   readonly timestampFormat?: string;
@@ -82,7 +84,12 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
   let keyColumns: OutputColumn[];
   let valueColumns: OutputColumn[];
   let missingKeys: string[] = [];
-  if (query.partitionBy) {
+  if (opts.transient) {
+    // A transient (push/pull) query returns its projection as written: no key handling.
+    if (query.partitionBy) throw new AnalysisError('PARTITION BY is not supported in transient queries.');
+    keyColumns = [];
+    valueColumns = named.map((c) => ({ name: c.name, expr: c.expr }));
+  } else if (query.partitionBy) {
     ({ keyColumns, valueColumns } = partitionByKeys(query, named, items, scope, source, ctx, opts));
   } else {
     ({ keyColumns, valueColumns, missingKeys } = passThroughKeys(named, source, opts));

@@ -19,7 +19,8 @@ import { intProperty, str, validateProperties, validateTimestampColumn } from '.
 import { analyzeStreamQuery } from '../analyzer/stream-query.js';
 import type { SinkSpec, StreamQueryPlan } from '../plan/logical/plan.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
-import { ProcessingLog } from '../runtime/processing-log.js';
+import { ProcessingLog, type ProcessingLogEntry } from '../runtime/processing-log.js';
+import { runTransientQuery, type RowSink, type TransientQueryHandle } from '../runtime/transient-query.js';
 import { resolveTypeNode } from '../types/type-node.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 import { castValue } from '../expr/cast.js';
@@ -529,6 +530,41 @@ export class Engine {
       });
     }
     throw new ExecutionError(`ASSERT ${st.what} is not supported yet.`);
+  }
+
+  /**
+   * Start a transient query (`SELECT ... EMIT CHANGES` push query, or a pull query) and deliver
+   * its rows to `sink`. Pull queries over streams scan the topic's current content.
+   */
+  async executeQuery(sql: string, sink: RowSink, options: ExecuteOptions = {}): Promise<TransientQueryHandle> {
+    const text = options.variables && options.variables.size > 0 ? substituteVariables(sql, options.variables) : sql;
+    const statements = parseStatements(text);
+    if (statements.length !== 1 || statements[0]!.kind !== 'Select') throw new AnalysisError('Expected exactly one SELECT statement.');
+    const st = statements[0] as Statement & { kind: 'Select' };
+    const props = { ...this.properties, ...(options.properties ?? {}) };
+    const { source, alias } = this.resolveSingleSource(st.query);
+    const kind = st.query.emit === 'CHANGES' ? 'push' : 'pull';
+    if (source.type === 'TABLE') throw new AnalysisError(`${kind === 'pull' ? 'Pull' : 'Push'} queries on tables are not supported yet.`);
+    const plan = analyzeStreamQuery(st.query, source, alias, this.compileContext(), { transient: true });
+    const id = `transient_${source.name}_${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    const consumer =
+      kind === 'push'
+        ? await this.log.createConsumer({
+            groupId: `_confluent-ksql-${props['ksql.service.id'] ?? 'default_'}${id}`,
+            topics: [source.topic],
+            autoOffsetReset: props['auto.offset.reset'] === 'earliest' ? 'earliest' : 'latest',
+          })
+        : undefined;
+    const onError = (type: ProcessingLogEntry['type'], message: string, record?: { topic: string; partition: number; offset: number }) =>
+      this.processingLog.record({
+        queryId: id,
+        type,
+        message,
+        timestamp: Date.now(),
+        ...(record ? { topic: record.topic, partition: record.partition, offset: record.offset } : {}),
+      });
+    const ctx = { ...this.compileContext(), onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
+    return runTransientQuery(id, kind, plan, this.log, consumer, ctx, onError, sink);
   }
 
   listQueries(): QuerySummary[] {

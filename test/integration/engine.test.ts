@@ -139,4 +139,44 @@ describe('engine', () => {
       await engine.close();
     }
   });
+
+  it('serves push queries (with LIMIT) and pull queries over streams', async () => {
+    const engine = await Engine.open({ dataDir: dataDir(), runQueries: false });
+    try {
+      await engine.execute(`
+        CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+        INSERT INTO s (k, v) VALUES ('a', 1);
+        INSERT INTO s (k, v) VALUES ('b', 2);`);
+      const collect = () => {
+        const rows: unknown[][] = [];
+        let end = '';
+        return { rows, end: () => end, sink: { onRow: (r: readonly unknown[]) => rows.push([...r]), onEnd: (e: string) => (end = e), onError: (e: Error) => (end = e.message) } };
+      };
+      const pull = collect();
+      const q1 = await engine.executeQuery(`SELECT k, v * 10 AS w FROM s WHERE v > 1;`, pull.sink);
+      await q1.done;
+      expect(q1.columns.map((c) => c.name)).toEqual(['K', 'W']);
+      expect(pull.rows).toEqual([['b', 20]]);
+      expect(pull.end()).toBe('Query Completed');
+
+      const push = collect();
+      const q2 = await engine.executeQuery(`SELECT * FROM s EMIT CHANGES LIMIT 2;`, push.sink, { properties: { 'auto.offset.reset': 'latest' } });
+      await engine.execute(`INSERT INTO s (k, v) VALUES ('c', 3); INSERT INTO s (k, v) VALUES ('d', 4); INSERT INTO s (k, v) VALUES ('e', 5);`);
+      await q2.done;
+      expect(push.rows).toEqual([
+        ['c', 3],
+        ['d', 4],
+      ]);
+      expect(push.end()).toBe('Limit Reached');
+
+      const open = collect();
+      const q3 = await engine.executeQuery(`SELECT v FROM s EMIT CHANGES;`, open.sink, { properties: { 'auto.offset.reset': 'earliest' } });
+      while (open.rows.length < 5) await new Promise((r) => setTimeout(r, 20));
+      await q3.close();
+      expect(open.rows).toEqual([[1], [2], [3], [4], [5]]);
+      expect(open.end()).toBe('Query Terminated');
+    } finally {
+      await engine.close();
+    }
+  });
 });
