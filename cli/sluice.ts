@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `sluice` command. Today: `sluice run script.sql` executes a script against the embedded engine,
- * and `sluice shell` (the default) reads statements from the terminal. (`sluice server` arrives with
- * the REST API.)
+ * The `sluice` command:
+ *   sluice server [--port 8088] [--host 127.0.0.1] [--data-dir data] [--config file]   the REST server
+ *   sluice cli [--server http://localhost:8088] [-e stmt | -f file] [--output JSON]     CLI over REST
+ *   sluice --server <url> ...                                                          same as `cli`
+ *   sluice run script.sql                    a script against the embedded engine (no server)
+ *   sluice shell                             interactive, on the embedded engine (the default)
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -11,6 +14,8 @@ import { Engine } from '../src/engine/engine.js';
 import { SluiceError, ParseError } from '../src/errors.js';
 import { renderResult } from './format-result.js';
 import { splitStatements } from './statement-splitter.js';
+import { Repl, type OutputFormat } from './repl.js';
+import { runServer } from './server-command.js';
 
 const program = new Command();
 program.name('sluice').description('Streaming SQL for Node.js, in the ksqlDB dialect').version('0.1.0');
@@ -47,10 +52,59 @@ program
   });
 
 program
-  .command('shell', { isDefault: true })
-  .description('interactive shell on the embedded engine (statements end with ;)')
-  .option('-d, --data-dir <dir>', 'data directory', 'data')
-  .action(async (opts: { dataDir: string }) => {
+  .command('server')
+  .description('run the ksqlDB-compatible REST server (HTTP/1.1 and h2c on one port, WebSocket push queries)')
+  .option('--port <port>', 'port to listen on (default 8088)')
+  .option('--host <host>', "interface to bind (default 127.0.0.1; '0.0.0.0' for all, as ksqlDB)")
+  .option('-d, --data-dir <dir>', "data directory (default 'data')")
+  .option('--config <file>', 'configuration file: JSON or key=value lines (listeners, ksql.* properties, sluice.data.dir)')
+  .action(runServer);
+
+interface CliOptions {
+  server?: string;
+  execute?: string;
+  file?: string;
+  output?: string;
+  history?: string;
+}
+
+function addCliOptions(c: Command): Command {
+  return c
+    .option('-s, --server <url>', 'server address', 'http://localhost:8088')
+    .option('-e, --execute <statements>', 'run the statements and exit')
+    .option('-f, --file <script>', 'run the statements of a file and exit')
+    .option('-o, --output <format>', 'JSON or TABULAR', 'TABULAR')
+    .option('--history <file>', 'history file (default ~/.sluice_history)');
+}
+
+async function runCli(opts: CliOptions): Promise<void> {
+  const output = (opts.output ?? 'TABULAR').toUpperCase();
+  if (output !== 'JSON' && output !== 'TABULAR') throw new Error(`--output must be JSON or TABULAR, not ${opts.output}`);
+  const repl = new Repl({ server: opts.server ?? 'http://localhost:8088', output: output as OutputFormat, ...(opts.history !== undefined ? { historyFile: opts.history } : {}) });
+  if (opts.execute !== undefined || opts.file !== undefined) {
+    const onInterrupt = () => {
+      if (!repl.interrupt()) process.exit(130);
+    };
+    process.on('SIGINT', onInterrupt);
+    let ok = true;
+    if (opts.file !== undefined) ok = await repl.executeText(readFileSync(opts.file, 'utf8'));
+    if (ok && opts.execute !== undefined) ok = await repl.executeText(opts.execute);
+    process.off('SIGINT', onInterrupt);
+    process.exitCode = ok ? 0 : 1;
+    return;
+  }
+  await repl.interactive();
+}
+
+addCliOptions(program.command('cli').description('interactive CLI against a Sluice (or ksqlDB) server, over its REST API')).action(runCli);
+
+addCliOptions(
+  program
+    .command('shell', { isDefault: true })
+    .description('interactive shell on the embedded engine (statements end with ;); with --server, the CLI against that server')
+    .option('-d, --data-dir <dir>', 'data directory', 'data'),
+).action(async (opts: { dataDir: string } & CliOptions, cmd: Command) => {
+    if (cmd.getOptionValueSource('server') === 'cli' || opts.execute !== undefined || opts.file !== undefined) return runCli(opts);
     const engine = await Engine.open({ dataDir: opts.dataDir });
     console.log(`Sluice on the embedded log in '${opts.dataDir}'. Statements end with ';'. Ctrl-D to exit.`);
     const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'sluice> ' });

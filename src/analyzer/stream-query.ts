@@ -35,7 +35,7 @@ export interface AnalyzeOptions {
 
 const RESERVED = new Set(['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND']);
 
-function checkReservedNames(items: readonly Item[]): void {
+export function checkReservedNames(items: readonly Item[]): void {
   for (const it of items) {
     if (it.alias !== undefined && RESERVED.has(it.alias)) {
       throw new AnalysisError(`\`${it.alias}\` is a reserved column name. You cannot use it as an alias for a column.`);
@@ -47,7 +47,7 @@ function checkReservedNames(items: readonly Item[]): void {
 }
 
 /** Prefix type errors of a clause as ksqlDB does; unresolved-column errors keep their own wording. */
-function clauseType(prefix: string, f: () => SqlType): SqlType {
+export function clauseType(prefix: string, f: () => SqlType): SqlType {
   try {
     return f();
   } catch (e) {
@@ -152,14 +152,14 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
   };
 }
 
-interface Item {
+export interface Item {
   readonly expr: Expr;
   readonly alias?: string;
   /** Expanded from `*`: the column keeps its role (a key stays a key). */
   readonly fromStar?: boolean;
 }
 
-function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource, sourceNames: readonly string[], scope: LayoutScope, ctx: CompileContext): Item[] {
+export function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource, sourceNames: readonly string[], scope: LayoutScope, ctx: CompileContext): Item[] {
   const out: Item[] = [];
   for (const s of select) {
     if ('kind' in s && s.kind === 'Star' && s.base !== undefined) {
@@ -187,7 +187,7 @@ function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource
 }
 
 /** ksqlDB naming: aliases as given; columns keep their name; struct fields their field name; the rest KSQL_COL_n. */
-function nameColumns(items: readonly Item[], sourceColumnNames: ReadonlySet<string>): (OutputColumn & { fromStar?: boolean })[] {
+export function nameColumns(items: readonly Item[], sourceColumnNames: ReadonlySet<string>): (OutputColumn & { fromStar?: boolean })[] {
   const taken = new Set<string>(sourceColumnNames);
   for (const it of items) if (it.alias) taken.add(it.alias);
   // Names of plain column references are theirs; only struct fields and expressions get new names.

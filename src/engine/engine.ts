@@ -3,7 +3,7 @@
  * It is the embeddable library API (`import { Engine } from 'sluice'`) and what the CLI and server
  * drive.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CreateAsSelect, CreateSource, Expr, InsertInto, InsertValues, Statement, Query, AliasedSource } from '../parser/ast.js';
 import { parseStatements } from '../parser/parse.js';
@@ -17,7 +17,10 @@ import { builtinFunctions, type FunctionRegistry } from '../functions/registry.j
 import { schemaFromColumns } from '../analyzer/source-schema.js';
 import { intProperty, str, validateProperties, validateTimestampColumn } from '../analyzer/with-properties.js';
 import { analyzeStreamQuery } from '../analyzer/stream-query.js';
-import type { SinkSpec, StreamQueryPlan } from '../plan/logical/plan.js';
+import type { SinkSpec } from '../plan/logical/plan.js';
+import type { QueryPlan } from '../runtime/persistent-query.js';
+import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
+import { StateDb } from '../storage/state/state-db.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
 import { ProcessingLog, type ProcessingLogEntry } from '../runtime/processing-log.js';
 import { runTransientQuery, type RowSink, type TransientQueryHandle } from '../runtime/transient-query.js';
@@ -90,6 +93,7 @@ export class Engine {
 
   private constructor(
     readonly log: Log,
+    private readonly dataDir: string,
     private readonly commandLog: CommandLog,
     private readonly ownsLog: boolean,
     properties: EngineProperties,
@@ -104,7 +108,7 @@ export class Engine {
   static async open(options: EngineOptions): Promise<Engine> {
     mkdirSync(options.dataDir, { recursive: true });
     const log = options.log ?? (await openEmbeddedLog(join(options.dataDir, 'log')));
-    const engine = new Engine(log, new CommandLog(join(options.dataDir, 'commands.db')), !options.log, options.properties ?? {}, options.runQueries ?? true, options.functions ?? builtinFunctions());
+    const engine = new Engine(log, options.dataDir, new CommandLog(join(options.dataDir, 'commands.db')), !options.log, options.properties ?? {}, options.runQueries ?? true, options.functions ?? builtinFunctions());
     await engine.replay();
     return engine;
   }
@@ -269,44 +273,57 @@ export class Engine {
     return from.alias !== undefined ? { source, alias: from.alias } : { source };
   }
 
-  private planStreamQuery(query: Query, sinkName: string | undefined, props: Properties, engineProps: Record<string, string>): { plan: StreamQueryPlan; source: DataSource } {
+  /** Plan a persistent query; `resultType` is what the query produces (a stream or a table). */
+  private planQuery(query: Query, sinkName: string | undefined, props: Properties, engineProps: Record<string, string>): { plan: QueryPlan; source: DataSource; resultType: 'STREAM' | 'TABLE' } {
     const { source, alias } = this.resolveSingleSource(query);
-    if (source.type === 'TABLE') throw new AnalysisError('Queries over tables are not supported yet.');
     const ts = str(props, 'TIMESTAMP')?.toUpperCase();
     const tf = str(props, 'TIMESTAMP_FORMAT');
-    const plan = analyzeStreamQuery(query, source, alias, this.compileContext(), {
+    const opts = {
       ...(sinkName !== undefined ? { sinkName } : {}),
       newQueryPlanner: engineProps['ksql.new.query.planner.enabled'] === 'true',
       ...(ts !== undefined ? { timestampColumn: ts } : {}),
       ...(tf !== undefined ? { timestampFormat: tf } : {}),
-    });
-    return { plan, source };
+    };
+    const ctx = this.compileContext();
+    if (isAggregateQuery(query, ctx)) {
+      return { plan: analyzeAggregateQuery(query, source, alias, ctx, opts), source, resultType: 'TABLE' };
+    }
+    if (query.emit === 'FINAL') throw new AnalysisError('EMIT FINAL is only supported for windowed aggregations.');
+    return { plan: analyzeStreamQuery(query, source, alias, ctx, opts), source, resultType: source.type };
   }
 
   private async createAsSelect(st: Statement & CreateAsSelect, props: Record<string, string>): Promise<StatementResult> {
     const kind = st.sourceType === 'STREAM' ? 'stream' : 'table';
-    if (st.sourceType === 'TABLE') throw new AnalysisError('CREATE TABLE AS SELECT is not supported yet.');
     const existing = this.metastore.getSource(st.name);
     if (existing && !this.replaying) {
       if (st.ifNotExists) return status(st, `${kind}/${st.name}/create`, `Cannot add ${kind} ${st.name}: A ${existing.type.toLowerCase()} with the same name already exists.`);
       if (!st.orReplace) throw new ExecutionError(`Cannot add ${kind} '${st.name}': A ${existing.type.toLowerCase()} with the same name already exists`);
     }
     validateProperties(st.properties);
-    const { plan, source } = this.planStreamQuery(st.query, st.name, st.properties, props);
-    const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, plan.rekeyed, props);
-    const queryId = existing?.createdBy ?? `CSAS_${st.name}_${this.queryCounter++}`;
+    const { plan, source, resultType } = this.planQuery(st.query, st.name, st.properties, props);
+    if (resultType !== st.sourceType) {
+      throw new AnalysisError(
+        `Invalid result type. Your SELECT query produces a ${resultType}. Please use CREATE ${resultType} AS SELECT statement instead.`,
+      );
+    }
+    const rekeyed = plan.kind === 'aggregateQuery' ? true : plan.rekeyed;
+    const window = plan.kind === 'aggregateQuery' && plan.window ? { type: plan.window.kind, ...(plan.window.kind !== 'SESSION' ? { sizeMs: plan.window.sizeMs } : {}) } : undefined;
+    const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, rekeyed, props, window);
+    const queryId = existing?.createdBy ?? `${st.sourceType === 'STREAM' ? 'CSAS' : 'CTAS'}_${st.name}_${this.queryCounter++}`;
     if (existing?.createdBy) await this.stopQuery(existing.createdBy);
+    const tsColumn = plan.kind === 'streamQuery' ? plan.timestampColumn : undefined;
+    const tsFormat = plan.kind === 'streamQuery' ? plan.timestampFormat : undefined;
     this.metastore.putSource({
       name: st.name,
-      type: 'STREAM',
+      type: st.sourceType,
       schema: plan.outputSchema,
       topic: sink.topic,
       keyFormat: sink.keyFormat,
       valueFormat: sink.valueFormat,
       keyOptions: sink.keyOptions,
       valueOptions: sink.valueOptions,
-      ...(plan.timestampColumn !== undefined ? { timestampColumn: plan.timestampColumn } : {}),
-      ...(plan.timestampFormat !== undefined ? { timestampFormat: plan.timestampFormat } : {}),
+      ...(tsColumn !== undefined ? { timestampColumn: tsColumn } : {}),
+      ...(tsFormat !== undefined ? { timestampFormat: tsFormat } : {}),
       ...(sink.window ? { window: sink.window } : {}),
       isSource: false,
       statement: st.text,
@@ -317,7 +334,15 @@ export class Engine {
     return status(st, `${kind}/${st.name}/create`, `Created query with ID ${queryId}`, queryId);
   }
 
-  private async sinkSpec(name: string, with_: Properties, schema: LogicalSchema, upstream: DataSource, rekeyed: boolean, props: Record<string, string>): Promise<SinkSpec> {
+  private async sinkSpec(
+    name: string,
+    with_: Properties,
+    schema: LogicalSchema,
+    upstream: DataSource,
+    rekeyed: boolean,
+    props: Record<string, string>,
+    outputWindow?: WindowInfo,
+  ): Promise<SinkSpec> {
     const formats = prepare(() => formatFromProperties(with_, { ...formatDefaults(props), inherit: upstream }));
     checkSchemaNameProperties(with_, formats.keyFormat, formats.valueFormat);
     let keyFormat = formats.keyFormat;
@@ -342,8 +367,8 @@ export class Engine {
       throw new ExecutionError(`A Kafka topic with the name '${topic}' already exists, with different partition/replica configuration than required. KSQL expects ${partitions} partitions (topic has ${existing.partitions}), 1 replication factor (topic has 1).`);
     }
     if (!existing) await this.log.createTopic(topic, { partitions, replicas });
-    // Keys that pass through a windowed source stay windowed.
-    const window = upstream.window && !rekeyed && schema.key.length > 0 ? upstream.window : undefined;
+    // Windowed aggregations write windowed keys; keys that pass through a windowed source stay windowed.
+    const window = outputWindow ?? (upstream.window && !rekeyed && schema.key.length > 0 ? upstream.window : undefined);
     return {
       name,
       topic,
@@ -363,7 +388,8 @@ export class Engine {
     if (target.isSource) throw new AnalysisError(`Cannot insert into read-only ${target.type.toLowerCase()}: ${target.name}`);
     if (target.type === 'TABLE') throw new AnalysisError(`INSERT INTO can only be used to insert into a stream. ${target.name} is a table.`);
     if (target.schema.headers.length > 0) throw new AnalysisError(`Cannot insert into ${target.name} because it has header columns`);
-    const { plan } = this.planStreamQuery(st.query, st.target, st.properties, props);
+    const { plan, resultType } = this.planQuery(st.query, st.target, st.properties, props);
+    if (resultType !== 'STREAM' || plan.kind !== 'streamQuery') throw new AnalysisError(`INSERT INTO can only be used to insert into a stream. The query produces a ${resultType}.`);
     if (!schemasCompatible(plan.outputSchema, target.schema)) {
       throw new AnalysisError(
         `Incompatible schema between results and sink.\nResult schema is ${formatSchema(plan.outputSchema, 'STREAM')}\nSink schema is ${formatSchema(target.schema, 'STREAM')}`,
@@ -574,19 +600,30 @@ export class Engine {
   // ------------------------------------------------------------------------------------------
   // Query lifecycle
 
-  private async startQuery(id: string, text: string, plan: StreamQueryPlan, sink: SinkSpec, props: Record<string, string>): Promise<void> {
+  private async startQuery(id: string, text: string, plan: QueryPlan, sink: SinkSpec, props: Record<string, string>): Promise<void> {
     const consumer = await this.log.createConsumer({
       groupId: `_confluent-ksql-${props['ksql.service.id'] ?? 'default_'}query_${id}`,
       topics: [plan.source.topic],
       autoOffsetReset: (props['auto.offset.reset'] ?? 'latest') === 'earliest' ? 'earliest' : 'latest',
     });
+    // Stateful queries keep their state (and the input positions it reflects) in SQLite.
+    const stateful = plan.kind === 'aggregateQuery';
+    let state: StateDb | null = null;
+    if (stateful) {
+      mkdirSync(join(this.dataDir, 'state'), { recursive: true });
+      state = new StateDb(join(this.dataDir, 'state', `${id}.db`));
+    }
     const q = new PersistentQuery(id, text, plan, sink, {
       log: this.log,
       functions: this.functions,
       customTypes: (n) => this.metastore.getType(n),
       processingLog: this.processingLog,
       consumer,
+      state,
+      config: props,
+      sourcePartitions: (await this.log.describeTopic(plan.source.topic))?.partitions ?? 1,
     });
+    for (const [topic, positions] of q.resumePositions() ?? []) positions.forEach((o, p) => consumer.seek(topic, p, o));
     this.queries.set(id, q);
     const n = Number(/_(\d+)$/.exec(id)?.[1] ?? -1);
     if (n >= this.queryCounter) this.queryCounter = n + 1;
@@ -599,6 +636,10 @@ export class Engine {
     this.queries.delete(id);
     await q.stop();
     q.state = 'TERMINATED';
+    // A terminated query's state is not needed any more (a new query starts afresh).
+    rmSync(join(this.dataDir, 'state', `${id}.db`), { force: true });
+    rmSync(join(this.dataDir, 'state', `${id}.db-wal`), { force: true });
+    rmSync(join(this.dataDir, 'state', `${id}.db-shm`), { force: true });
   }
 
   /**

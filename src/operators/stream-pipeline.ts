@@ -65,6 +65,15 @@ export function compileStreamPipeline(plan: StreamQueryPlan, ctx: CompileContext
       }
     };
   }
+  if (plan.source.type === 'TABLE') {
+    // A table is a changelog: a row that no longer matches is deleted downstream (a tombstone),
+    // and a deleted row stays deleted.
+    if (!where) return body;
+    return (row, emit, nullValue) => {
+      if (nullValue || where(row) !== true) body(row, emit, true);
+      else body(row, emit, false);
+    };
+  }
   if (!where) return body;
   // A record without a value never matches a WHERE clause.
   return (row, emit, nullValue) => {

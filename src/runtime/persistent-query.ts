@@ -1,20 +1,30 @@
 /**
- * A running persistent query (CREATE STREAM AS SELECT / INSERT INTO): consumes its source topic in
- * micro-batches, runs the compiled pipeline synchronously over each batch, appends the outputs to the
- * sink topic in one call, then commits the consumer position — so after a crash the query resumes
- * from the last batch whose outputs are durable (at-least-once; no committed output is lost).
+ * A running persistent query (CREATE STREAM/TABLE AS SELECT, INSERT INTO): consumes its source
+ * topic in micro-batches, runs the compiled operators synchronously over each batch, appends the
+ * outputs to the sink topic in one call, then commits.
+ *
+ * Stateless queries commit their consumer position. Stateful queries keep state in SQLite
+ * (src/storage/state) and commit the input positions in the same transaction as the state, after
+ * the outputs are durable; on start they resume from those positions. Either way a crash replays at
+ * most the last batch: outputs are at-least-once, state is exactly the committed input.
  */
 import type { Log, LogConsumer, LogRecord } from '../storage/log/log.js';
-import type { StreamQueryPlan, SinkSpec } from '../plan/logical/plan.js';
+import type { AggregateQueryPlan, StreamQueryPlan, SinkSpec } from '../plan/logical/plan.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { SqlType } from '../types/sql-type.js';
+import type { LogicalSchema } from '../types/schema.js';
 import { createSourceDecoder, type RecordErrorSink } from '../operators/source.js';
 import { compileStreamPipeline } from '../operators/stream-pipeline.js';
 import { SinkWriter } from '../operators/sink.js';
 import { compileTimestampExtractor } from '../operators/timestamp.js';
+import { AggregateOperator } from '../operators/aggregate.js';
+import { createSerde } from '../serde/index.js';
+import type { StateDb } from '../storage/state/state-db.js';
+import type { WindowBounds } from '../serde/windowed.js';
 import type { ProcessingLog } from './processing-log.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
+export type QueryPlan = StreamQueryPlan | AggregateQueryPlan;
 
 export interface QueryDeps {
   readonly log: Log;
@@ -22,7 +32,14 @@ export interface QueryDeps {
   readonly customTypes: (name: string) => SqlType | undefined;
   readonly processingLog: ProcessingLog;
   readonly consumer: LogConsumer;
+  /** State for stateful queries (null for stateless ones). */
+  readonly state: StateDb | null;
+  readonly config: Readonly<Record<string, string>>;
+  /** Partitions of the source topic (stream time per task when re-keying). */
+  readonly sourcePartitions: number;
 }
+
+type OutTimestamp = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number) => number | null;
 
 export class PersistentQuery {
   state: QueryState = 'RUNNING';
@@ -31,67 +48,65 @@ export class PersistentQuery {
   private loop?: Promise<void>;
   private stopping = false;
   private readonly process: (records: readonly LogRecord[]) => void;
+  private readonly beforeCommit?: () => void;
   private readonly sink: SinkWriter;
   processed = 0;
 
   constructor(
     readonly id: string,
     readonly statementText: string,
-    readonly plan: StreamQueryPlan,
+    readonly plan: QueryPlan,
     readonly sinkSpec: SinkSpec,
     private readonly deps: QueryDeps,
   ) {
     let current: LogRecord | undefined;
-    const onError: RecordErrorSink = (type, message, record) =>
-      deps.processingLog.record({
-        queryId: id,
-        type,
-        message,
-        timestamp: Date.now(),
-        ...(record ?? current ? { topic: (record ?? current)!.topic, partition: (record ?? current)!.partition, offset: (record ?? current)!.offset } : {}),
-      });
-    const ctx = {
-      functions: deps.functions,
-      customTypes: deps.customTypes,
-      onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message),
+    const onError: RecordErrorSink = (type, message, record) => {
+      const r = record ?? current;
+      deps.processingLog.record({ queryId: id, type, message, timestamp: Date.now(), ...(r ? { topic: r.topic, partition: r.partition, offset: r.offset } : {}) });
     };
+    const ctx = { functions: deps.functions, customTypes: deps.customTypes, onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
     const decoder = createSourceDecoder(plan.source, onError);
-    const pipeline = compileStreamPipeline(plan, ctx);
-    this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError);
-    const sink = this.sink;
-    const passThroughKeys = !plan.rekeyed;
-    const windowStart = sinkSpec.window ? plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'WINDOWSTART') : -1;
-    const rowtimeIndex = plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
+    const sink = (this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError));
+    const outTs = outputTimestamp(plan, onError);
+    const write = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number, window?: WindowBounds) => {
+      const ts = outTs(key, value, rowTs);
+      if (ts === null) return;
+      sink.write(key, value, ts, current?.headers, window);
+    };
 
-    // Output timestamp: the input's ROWTIME, or the sink's TIMESTAMP column when given.
-    let outTs: (key: unknown[], value: unknown[] | null, row: readonly unknown[]) => number | null = (_k, _v, row) => row[rowtimeIndex] as number;
-    if (plan.timestampColumn !== undefined) {
-      const vi = plan.valueColumns.findIndex((c) => c.name === plan.timestampColumn);
-      const ki = plan.keyColumns.findIndex((c) => c.name === plan.timestampColumn);
-      const col = vi >= 0 ? plan.outputSchema.value[vi]! : plan.outputSchema.key[ki]!;
-      const extract = compileTimestampExtractor(col.type, plan.timestampFormat);
-      outTs = vi >= 0 ? (_k, v, row) => (v === null ? (row[rowtimeIndex] as number) : extract(v[vi])) : (k) => extract(k[ki]);
+    if (plan.kind === 'aggregateQuery') {
+      const keySerde = plan.repartitioned ? createSerde(sinkSpec.keyFormat, plan.outputSchema.key, sinkSpec.keyOptions, true) : undefined;
+      const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
+      const isTable = plan.source.type === 'TABLE';
+      this.beforeCommit = () => op.beforeCommit();
+      this.process = (records) => {
+        for (const r of records) {
+          current = r;
+          if (isTable && r.key === null) continue; // a table row needs a key
+          const row = decoder.decode(r);
+          if (row === null) continue;
+          op.process({ row, nullValue: decoder.valueIsNull, ts: row[plan.layout.findIndex((c) => c.name === 'ROWTIME')] as number, partition: r.partition, sourceKey: r.key === null ? '' : r.key.toString('base64') });
+        }
+        current = undefined;
+      };
+      return;
     }
+
+    const pipeline = compileStreamPipeline(plan, ctx);
+    const rowtimeIndex = plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
+    const windowStart = sinkSpec.window ? plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'WINDOWSTART') : -1;
+    const passThroughKeys = !plan.rekeyed;
+    const isTable = plan.source.type === 'TABLE';
     const emit = (key: unknown[], value: unknown[] | null, row: readonly unknown[]) => {
-      let ts: number | null;
-      try {
-        ts = outTs(key, value, row);
-      } catch (e) {
-        onError('RECORD_PROCESSING_ERROR', `Failed to extract timestamp: ${(e as Error).message}`);
-        return;
-      }
-      if (ts === null || ts < 0) {
-        onError('RECORD_PROCESSING_ERROR', `Invalid timestamp ${String(ts)} for the output record`);
-        return;
-      }
-      // Without PARTITION BY a record without a key keeps having none.
       const window = windowStart >= 0 && row[windowStart] !== null ? { start: row[windowStart] as number, end: row[windowStart + 1] as number } : undefined;
-      sink.write(passThroughKeys && current?.key === null ? null : key, value, ts, current?.headers, window);
+      // Without PARTITION BY a record without a key keeps having none.
+      write(passThroughKeys && current?.key === null ? null : key, value, row[rowtimeIndex] as number, window);
     };
     this.process = (records) => {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
         current = r;
+        if (isTable && r.key === null) continue; // a table row needs a key
         const row = decoder.decode(r);
         if (row !== null) pipeline(row, emit, decoder.valueIsNull);
       }
@@ -99,15 +114,28 @@ export class PersistentQuery {
     };
   }
 
+  /** Where a stateful query's committed state says to resume, per topic; undefined when stateless or new. */
+  resumePositions(): Map<string, number[]> | undefined {
+    if (!this.deps.state) return undefined;
+    const p = this.deps.state.positions(this.plan.source.topic);
+    return p ? new Map([[this.plan.source.topic, p]]) : undefined;
+  }
+
   /**
    * Process one micro-batch: poll, run, append outputs, commit. Returns the number of input records
    * consumed (0 when caught up).
    */
   async step(maxRecords = 5000, timeoutMs = 0): Promise<number> {
+    const state = this.deps.state;
     const records = await this.deps.consumer.poll(maxRecords, timeoutMs);
     if (records.length === 0) return 0;
+    state?.begin();
     this.process(records);
     if (this.sink.pending > 0) await this.deps.log.append(this.sinkSpec.topic, this.sink.take());
+    if (state) {
+      this.beforeCommit?.();
+      state.commit(this.deps.consumer.positions());
+    }
     await this.deps.consumer.commit();
     await this.deps.processingLog.flush();
     this.processed += records.length;
@@ -136,5 +164,33 @@ export class PersistentQuery {
     if (this.loop) await this.loop;
     this.loop = undefined;
     await this.deps.consumer.close();
+    this.deps.state?.close();
   }
+}
+
+/** Output record timestamp: the input's ROWTIME, or the sink's TIMESTAMP column when given. */
+function outputTimestamp(plan: QueryPlan, onError: RecordErrorSink): OutTimestamp {
+  const column = plan.kind === 'streamQuery' ? plan.timestampColumn : undefined;
+  const format = plan.kind === 'streamQuery' ? plan.timestampFormat : undefined;
+  const check = (ts: number | null): number | null => {
+    if (ts === null || ts < 0) {
+      onError('RECORD_PROCESSING_ERROR', `Invalid timestamp ${String(ts)} for the output record`);
+      return null;
+    }
+    return ts;
+  };
+  if (column === undefined) return (_k, _v, rowTs) => check(rowTs);
+  const schema: LogicalSchema = plan.outputSchema;
+  const vi = schema.value.findIndex((c) => c.name === column);
+  const ki = schema.key.findIndex((c) => c.name === column);
+  const extract = compileTimestampExtractor((vi >= 0 ? schema.value[vi] : schema.key[ki])!.type, format);
+  return (k, v, rowTs) => {
+    try {
+      if (vi >= 0) return check(v === null ? rowTs : extract(v[vi]));
+      return check(k === null ? rowTs : extract(k[ki]));
+    } catch (e) {
+      onError('RECORD_PROCESSING_ERROR', `Failed to extract timestamp: ${(e as Error).message}`);
+      return null;
+    }
+  };
 }

@@ -19,10 +19,15 @@ import type { TestCase, VectorRecord } from './vectors.js';
 import { FunctionRegistry } from '../../src/functions/registry.js';
 import { allScalarFunctions } from '../../src/functions/scalar/index.js';
 import { allTableFunctions } from '../../src/functions/table/index.js';
-import { testScalarFunctions, testTableFunctions } from './test-udfs.js';
+import { testAggregateFunctions, testScalarFunctions, testTableFunctions } from './test-udfs.js';
+import { allAggregateFunctions } from '../../src/functions/aggregate/index.js';
 
 /** Built-ins plus the test functions ksqlDB's harness loads from its test sources. */
-const functions = new FunctionRegistry([...allScalarFunctions, ...testScalarFunctions], [...allTableFunctions, ...testTableFunctions]);
+const functions = new FunctionRegistry(
+  [...allScalarFunctions, ...testScalarFunctions],
+  [...allTableFunctions, ...testTableFunctions],
+  [...allAggregateFunctions, ...testAggregateFunctions],
+);
 
 export interface CaseResult {
   readonly passed: boolean;

@@ -277,3 +277,177 @@ const throwingUdtf: TableFunction = {
 };
 
 export const testTableFunctions: TableFunction[] = [testUdtf, throwingUdtf];
+
+// ---------------------------------------------------------------------------------------------
+// Test UDAFs of ksqlDB's suite (ksqldb-engine/src/test/java/io/confluent/ksql/function/udaf/).
+
+import type { AggregateFunction, AggregateOverload, Aggregator } from '../../src/functions/aggregate/types.js';
+import { numberCodec, valueCodec } from '../../src/functions/aggregate/state-codec.js';
+
+const udaf = (name: string, description: string, overloads: AggregateOverload[]): AggregateFunction => ({
+  kind: 'aggregate',
+  name,
+  category: 'AGGREGATE',
+  description,
+  overloads,
+});
+
+/** A running number: init value, per-row contribution, optional undo and final mapping. */
+function numberUdaf(init: number, contribution: (args: readonly unknown[]) => number, undoable: boolean, finish?: (n: number) => number): Aggregator<number> {
+  const agg: Aggregator<number> = {
+    initial: () => init,
+    add: (acc, args) => acc + contribution(args),
+    merge: (a, b) => a + b,
+    result: finish ?? ((acc) => acc),
+    ...numberCodec,
+  };
+  if (undoable) agg.undo = (acc, args) => acc - contribution(args);
+  return agg;
+}
+
+const num = (v: unknown): number => (v == null ? 0 : (v as number));
+const len = (v: unknown): number => (v == null ? 0 : (v as string).length);
+const lengths = (vs: readonly unknown[]): number => vs.reduce<number>((s, v) => s + len(v), 0);
+/** initArg1 + the lengths of the string init arguments (MULTI_ARG, FOUR_ARG, FIVE_ARG). */
+const initSum = (init: readonly unknown[]): number => num(init[0]) + lengths(init.slice(1));
+
+const STRUCT_AB = T.struct([
+  { name: 'A', type: T.INTEGER },
+  { name: 'B', type: T.INTEGER },
+]);
+
+/** TestUdaf: sums (BIGINT, INT: undoable), DOUBLE, string lengths (with an initial string), struct fields. */
+const testUdaf = udaf('TEST_UDAF', 'test_udaf', [
+  { params: [p('val', T.BIGINT)], returns: T.BIGINT, create: () => numberUdaf(0, (a) => num(a[0]), true) },
+  { params: [p('val', T.INTEGER)], returns: T.BIGINT, create: () => numberUdaf(0, (a) => num(a[0]), true) },
+  { params: [p('val', T.DOUBLE)], returns: T.DOUBLE, create: () => numberUdaf(0, (a) => num(a[0]), false) },
+  {
+    params: [p('val', T.STRING), p('initialString', T.STRING)],
+    initParams: 1,
+    returns: T.BIGINT,
+    create: (_args, init) => numberUdaf(len(init[0]), (a) => len(a[0]), false),
+  },
+  {
+    params: [p('val', STRUCT_AB)],
+    returns: STRUCT_AB,
+    complexState: true,
+    create: () => {
+      const plus = (acc: { A: number; B: number }, v: { A: number | null; B: number | null } | null) => {
+        if (v) {
+          acc.A = (acc.A + num(v.A)) | 0;
+          acc.B = (acc.B + num(v.B)) | 0;
+        }
+        return acc;
+      };
+      const agg: Aggregator<{ A: number; B: number }> = {
+        initial: () => ({ A: 0, B: 0 }),
+        add: (acc, args) => plus(acc, args[0] as { A: number; B: number } | null),
+        merge: (a, b) => plus(a, b),
+        result: (acc) => ({ A: acc.A, B: acc.B }),
+        ...valueCodec,
+      } as Aggregator<{ A: number; B: number }>;
+      return agg;
+    },
+  },
+]);
+
+/** MULTI_ARG(BIGINT, STRING, INT init, STRING... init): init + first + length(second). */
+const multiArg = udaf('MULTI_ARG', 'Returns the sum of the provided longs and lengths of strings.', [
+  {
+    params: [p('first', T.BIGINT), p('second', T.STRING), p('initArg1', T.INTEGER), p('initArg2', T.STRING)],
+    initParams: 2,
+    variadic: true,
+    returns: T.BIGINT,
+    create: (_args, init) => numberUdaf(initSum(init), (a) => num(a[0]) + len(a[1]), false),
+  },
+]);
+
+const fourArg = udaf('FOUR_ARG', 'Returns the sum of the provided longs and lengths of strings.', [
+  {
+    params: [p('first', T.BIGINT), p('second', T.STRING), p('third', T.STRING), p('fourth', T.STRING), p('initArg1', T.INTEGER), p('initArg2', T.STRING)],
+    initParams: 2,
+    variadic: true,
+    returns: T.BIGINT,
+    create: (_args, init) => numberUdaf(initSum(init), (a) => num(a[0]) + len(a[1]) + len(a[2]) + len(a[3]), false),
+  },
+]);
+
+const fiveArg = udaf('FIVE_ARG', 'Returns the sum of the provided longs, lengths of strings, and integers.', [
+  {
+    params: [
+      p('first', T.BIGINT),
+      p('second', T.STRING),
+      p('third', T.STRING),
+      p('fourth', T.STRING),
+      p('fifth', T.INTEGER),
+      p('initArg1', T.INTEGER),
+      p('initArg2', T.STRING),
+    ],
+    initParams: 2,
+    variadic: true,
+    returns: T.BIGINT,
+    create: (_args, init) => numberUdaf(initSum(init), (a) => num(a[0]) + len(a[1]) + len(a[2]) + len(a[3]) + num(a[4]), false),
+  },
+]);
+
+/** VAR_ARG(BIGINT, STRING...): first + the lengths of the strings. */
+const varArg = udaf('VAR_ARG', 'Returns the sum of the provided longs and lengths of strings.', [
+  {
+    params: [p('first', T.BIGINT), p('rest', T.STRING)],
+    variadic: true,
+    returns: T.BIGINT,
+    create: () => numberUdaf(0, (a) => num(a[0]) + lengths(a.slice(1)), false),
+  },
+]);
+
+/** MID_VAR_ARG(BIGINT, STRING..., INT, INT): like VAR_ARG, plus both init ints in the result. */
+const midVarArg = udaf('MID_VAR_ARG', 'Returns the sum of the provided longs, lengths of strings, and initial arguments.', [
+  {
+    params: [p('first', T.BIGINT), p('rest', T.STRING), p('initFirst', T.INTEGER), p('initSecond', T.INTEGER)],
+    initParams: 2,
+    variadic: true,
+    variadicIndex: 1,
+    returns: T.BIGINT,
+    create: (_args, init) => {
+      const constant = num(init[0]) + num(init[1]);
+      return numberUdaf(0, (a) => num(a[0]) + lengths(a.slice(1)), false, (acc) => acc + constant);
+    },
+  },
+]);
+
+/** Collects the first column of the rows whose columns are all non-null. */
+function collectIfAllPresent(): Aggregator<unknown[]> {
+  return {
+    initial: () => [],
+    add: (acc, args) => {
+      for (const v of args) if (v == null) return acc;
+      acc.push(args[0]);
+      return acc;
+    },
+    merge: (a, b) => a.concat(b),
+    result: (acc) => acc.slice(),
+    ...valueCodec,
+  } as Aggregator<unknown[]>;
+}
+
+const genericVarArg = udaf('GENERIC_VAR_ARG', 'Returns an array of rows where all the given columns are non-null.', [
+  {
+    params: [p('a', { kind: 'GENERIC', name: 'A' }), p('b', { kind: 'GENERIC', name: 'B' }), p('c', { kind: 'GENERIC', name: 'C' })],
+    variadic: true,
+    returns: { kind: 'ARRAY', element: { kind: 'GENERIC', name: 'A' } },
+    complexState: true,
+    create: collectIfAllPresent,
+  },
+]);
+
+const objColArg = udaf('OBJ_COL_ARG', 'Returns an array of rows where all the given columns are non-null.', [
+  {
+    params: [p('first', T.INTEGER), p('rest', { kind: 'ANY' })],
+    variadic: true,
+    returns: T.array(T.INTEGER),
+    complexState: true,
+    create: collectIfAllPresent,
+  },
+]);
+
+export const testAggregateFunctions: AggregateFunction[] = [testUdaf, multiArg, fourArg, fiveArg, varArg, midVarArg, genericVarArg, objColArg];

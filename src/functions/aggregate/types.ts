@@ -16,8 +16,8 @@ export interface Aggregator<A = unknown> {
   /** A fresh accumulator for a new group (or window). */
   initial(): A;
   /**
-   * Fold one row's column-argument values in (one value per column parameter, in order; for a
-   * single column parameter `args[0]`). May mutate and return `acc`.
+   * Fold one row's column-argument values in (one value per column argument as called, in order,
+   * variadic ones expanded; for a single column parameter `args[0]`). May mutate and return `acc`.
    */
   add(acc: A, args: readonly unknown[]): A;
   /**
@@ -27,7 +27,7 @@ export interface Aggregator<A = unknown> {
   undo?(acc: A, args: readonly unknown[]): A;
   /** Combine two accumulators (session windows merging). Absent: not usable with SESSION windows. */
   merge?(a: A, b: A): A;
-  /** The value of the aggregate column. */
+  /** The value of the aggregate column (a fresh value: later add() calls do not change it). */
   result(acc: A): unknown;
   serialize(acc: A): string;
   deserialize(text: string): A;
@@ -38,12 +38,24 @@ export interface AggregateOverload {
   readonly params: readonly Param[];
   /** How many trailing params are literal init arguments (e.g. 1 for TOPK(col, k)). */
   readonly initParams?: number;
+  /**
+   * One param repeats (zero or more times). Which one: `variadicIndex`, else the last param. It may be
+   * a column param (VAR_ARG(col, STRING...)), a middle one (MID_VAR_ARG(col, STRING..., INT, INT)) or
+   * an init param (MULTI_ARG(col, col, INT, STRING...)). Use resolveAggregate (resolve-aggregate.ts).
+   */
   readonly variadic?: boolean;
+  readonly variadicIndex?: number;
+  /**
+   * True when ksqlDB's intermediate (aggregate) type is a STRUCT, ARRAY or MAP: formats that cannot
+   * hold such values (DELIMITED, KAFKA) reject the query ("One of the functions used in the statement
+   * has an intermediate type that the value format can not handle. ...").
+   */
+  readonly complexState?: boolean;
   /** Result type: a pattern resolved with the generic bindings, or computed from the arguments. */
   readonly returns: ParamType | ((args: ResolvedArgs) => SqlType);
   /**
-   * Build the aggregator. `args.types` are the resolved types of all params; `init` the values of
-   * the init arguments; `config` the engine properties (e.g. ksql.functions.collect_list.limit).
+   * Build the aggregator. `args.types` are the resolved types of all arguments as called (variadic
+   * ones expanded); `init` the values of the init arguments in call order (variadic ones expanded); `config` the engine properties (e.g. ksql.functions.collect_list.limit).
    * Throws an Error with ksqlDB's message for invalid init arguments.
    */
   create(args: ResolvedArgs, init: readonly unknown[], config: Readonly<Record<string, string>>): Aggregator;

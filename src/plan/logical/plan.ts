@@ -4,6 +4,9 @@
  * Expressions stay ASTs here; src/operators compiles them into closures when the query starts.
  */
 import type { Expr, FunctionCall } from '../../parser/ast.js';
+import type { AggregateOverload } from '../../functions/aggregate/types.js';
+import type { ResolvedArgs } from '../../functions/types.js';
+import type { SqlType } from '../../types/sql-type.js';
 import type { DataSource, WindowInfo } from '../../engine/metastore.js';
 import type { LogicalSchema } from '../../types/schema.js';
 import type { FormatName, FormatOptions } from '../../serde/serde.js';
@@ -49,4 +52,48 @@ export interface SinkSpec {
   readonly valueOptions: FormatOptions;
   /** Windowed keys (when the query passes through the keys of a windowed source). */
   readonly window?: WindowInfo;
+}
+
+/** One aggregate call of an aggregation query, resolved. */
+export interface AggregateCall {
+  readonly call: FunctionCall;
+  readonly name: string;
+  readonly overload: AggregateOverload;
+  readonly resolved: ResolvedArgs;
+  /** Column arguments, evaluated per row over the source layout. */
+  readonly argExprs: readonly Expr[];
+  /** Values of the literal init arguments. */
+  readonly init: readonly unknown[];
+  readonly type: SqlType;
+}
+
+export interface WindowPlan {
+  readonly kind: 'TUMBLING' | 'HOPPING' | 'SESSION';
+  /** Window size (TUMBLING, HOPPING), or session inactivity gap (SESSION). */
+  readonly sizeMs: number;
+  readonly advanceMs: number;
+  readonly graceMs: number;
+  readonly retentionMs: number;
+}
+
+/** GROUP BY over a stream or a table, optionally windowed; the output is a table. */
+export interface AggregateQueryPlan {
+  readonly kind: 'aggregateQuery';
+  readonly source: DataSource;
+  readonly sourceNames: readonly string[];
+  readonly layout: readonly LayoutColumn[];
+  readonly where?: Expr;
+  readonly groupBy: readonly Expr[];
+  readonly aggregates: readonly AggregateCall[];
+  readonly window?: WindowPlan;
+  /** Row layout after aggregation: $KEY_i..., $AGG_j..., then WINDOWSTART, WINDOWEND when windowed. */
+  readonly aggLayout: readonly LayoutColumn[];
+  readonly keyColumns: readonly OutputColumn[];
+  readonly valueColumns: readonly OutputColumn[];
+  readonly having?: Expr;
+  readonly outputSchema: LogicalSchema;
+  /** EMIT FINAL: one result per window, when it closes. */
+  readonly emitFinal: boolean;
+  /** GROUP BY is not the source key: ksqlDB would repartition (matters for per-partition stream time). */
+  readonly repartitioned: boolean;
 }

@@ -1,0 +1,272 @@
+/**
+ * `npm run bench`: Nexmark-style throughput of Sluice's queries against the raw-JSON limit.
+ *
+ *   node dist/bench/run.js [--quick] [--json] [--only q0,q2,...] [--events N] [--keys N]
+ *                          [--seed N] [--ooo FRACTION] [--partitions N] [--kafka-events N]
+ *
+ * The parent generates the input once into an embedded log in a temporary directory (and copies the
+ * bids into Kafka topics when a broker answers at KAFKA_BOOTSTRAP, default 127.0.0.1:9092), then runs
+ * every case in a child process of its own (see child.ts for why) and prints a table, or with --json
+ * one JSON array on stdout. Progress goes to stderr. Run with `node --cpu-prof` to get a profile of
+ * each child (execArgv is passed on).
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openEmbeddedLog } from '../src/storage/log/embedded/index.js';
+import { openKafkaLog } from '../src/storage/log/kafka/index.js';
+import type { Log } from '../src/storage/log/log.js';
+import { CASES, type BenchCase, type InputTopic } from './cases.js';
+import { childWorkDir, runChild, type ChildRequest, type ChildResult } from './child.js';
+import { DEFAULT_GENERATOR, distinctKeyBids, generateEvents, loadEvents, loadRecords, type GeneratorOptions } from './generator.js';
+import { formatTable, rowFromChild, skippedRow, type BenchRow, type RowDetail } from './report.js';
+
+interface Args {
+  quick: boolean;
+  json: boolean;
+  only: string[] | undefined;
+  gen: GeneratorOptions;
+  partitions: number;
+  kafkaEvents: number;
+  memKeys: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const flag = (name: string) => argv.includes(name);
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const num = (name: string, dflt: number): number => {
+    const v = value(name);
+    if (v === undefined) return dflt;
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isFinite(n) || n < 0) throw new Error(`invalid ${name}: ${v}`);
+    return n;
+  };
+  const quick = flag('--quick');
+  const events = num('--events', quick ? 100_000 : DEFAULT_GENERATOR.events);
+  const keys = num('--keys', DEFAULT_GENERATOR.hotAuctions);
+  return {
+    quick,
+    json: flag('--json'),
+    only: value('--only')?.split(',').filter((s) => s.length > 0),
+    gen: {
+      ...DEFAULT_GENERATOR,
+      events,
+      seed: num('--seed', DEFAULT_GENERATOR.seed),
+      hotAuctions: keys,
+      hotBidders: keys,
+      outOfOrderFraction: num('--ooo', DEFAULT_GENERATOR.outOfOrderFraction),
+    },
+    partitions: Math.max(1, num('--partitions', 1)),
+    kafkaEvents: num('--kafka-events', Math.min(events, quick ? 100_000 : 300_000)),
+    memKeys: num('--mem-keys', 1_000_000),
+  };
+}
+
+const selected = (c: BenchCase, only: string[] | undefined): boolean =>
+  only === undefined || only.some((o) => c.name === o || c.name.startsWith(o + '-'));
+
+const progress = (msg: string): void => {
+  process.stderr.write(msg + '\n');
+};
+
+const EMBEDDED_TOPICS: Record<InputTopic, string> = { bid: 'bids', auction: 'auctions', person: 'persons', mem: 'bids_mem' };
+
+/** Whether something accepts TCP connections at host:port. */
+function reachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+async function prepareEmbedded(dir: string, args: Args, cases: readonly BenchCase[]): Promise<void> {
+  const log = await openEmbeddedLog(dir);
+  try {
+    for (const t of ['bids', 'auctions', 'persons']) await log.createTopic(t, { partitions: args.partitions });
+    const t0 = performance.now();
+    const counts = await loadEvents(log, { person: 'persons', auction: 'auctions', bid: 'bids' }, generateEvents(args.gen));
+    const s = (performance.now() - t0) / 1000;
+    progress(
+      `generated and appended ${args.gen.events.toLocaleString('en-US')} events (${counts.bid} bids, ${counts.auction} auctions, ${counts.person} persons, ` +
+        `${(counts.bytes / 1e6).toFixed(1)} MB of JSON) in ${s.toFixed(1)} s`,
+    );
+    if (cases.some((c) => c.kind === 'query' && c.inputs.includes('mem'))) {
+      await log.createTopic('bids_mem', { partitions: args.partitions });
+      const n = await loadRecords(log, 'bids_mem', distinctKeyBids(args.memKeys, args.gen.seed, args.gen.startTime));
+      progress(`appended ${n.toLocaleString('en-US')} bids with distinct bidders for the state-size check`);
+    }
+  } finally {
+    await log.close();
+  }
+}
+
+/** Copies the first `n` bids into a fresh Kafka topic; returns the topic names, or the reason Kafka is unusable. */
+async function prepareKafka(prepLogDir: string, prefix: string, args: Args): Promise<{ brokers: string[]; topic: string } | { skip: string }> {
+  const bootstrap = process.env['KAFKA_BOOTSTRAP'] ?? '127.0.0.1:9092';
+  const [host, portText] = bootstrap.split(',')[0]!.split(':');
+  if (!(await reachable(host ?? '127.0.0.1', Number(portText ?? 9092)))) return { skip: `no Kafka broker answers at ${bootstrap} (set KAFKA_BOOTSTRAP or run npm run kafka:start)` };
+  const brokers = bootstrap.split(',');
+  let kafka: Log;
+  try {
+    kafka = await openKafkaLog({ brokers, logLevel: 'nothing', clientId: 'sluice-bench', connectionTimeoutMs: 3000 });
+  } catch (e) {
+    return { skip: `Kafka at ${bootstrap} unusable: ${(e as Error).message}` };
+  }
+  const src = await openEmbeddedLog(prepLogDir);
+  try {
+    const topic = prefix + 'bids';
+    await kafka.createTopic(topic, { partitions: args.partitions, replicas: 1 });
+    const t0 = performance.now();
+    let copied = 0;
+    const ends = await src.endOffsets('bids');
+    const perPartition = Math.ceil(args.kafkaEvents / ends.length);
+    for (let p = 0; p < ends.length; p++) {
+      for (let off = 0; off < Math.min(ends[p]!, perPartition) && copied < args.kafkaEvents; ) {
+        const rs = await src.read('bids', p, off, Math.min(5000, args.kafkaEvents - copied));
+        if (rs.length === 0) break;
+        await kafka.append(topic, rs.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp, partition: p })));
+        off = rs[rs.length - 1]!.offset + 1;
+        copied += rs.length;
+      }
+    }
+    progress(`copied ${copied.toLocaleString('en-US')} bids into Kafka topic ${topic} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return { brokers, topic };
+  } finally {
+    await src.close();
+    await kafka.close();
+  }
+}
+
+async function deleteKafkaTopics(brokers: string[], prefix: string): Promise<void> {
+  const kafka = await openKafkaLog({ brokers, logLevel: 'nothing', clientId: 'sluice-bench' });
+  try {
+    for (const t of await kafka.listTopics()) if (t.name.startsWith(prefix)) await kafka.deleteTopic(t.name);
+  } finally {
+    await kafka.close();
+  }
+}
+
+function runInChild(req: ChildRequest): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    // Child stdout goes to our stderr: with --json our stdout carries only the result array.
+    const child = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: process.execArgv, stdio: ['ignore', 2, 2, 'ipc'] });
+    let result: ChildResult | undefined;
+    child.on('message', (m) => {
+      result = m as ChildResult;
+    });
+    child.on('exit', (code, signal) => {
+      resolve(
+        result ?? {
+          name: req.caseName,
+          status: 'error',
+          records: null,
+          seconds: null,
+          outputs: null,
+          baselineSeconds: null,
+          baselineOutputs: null,
+          peakRssMb: null,
+          note: `child exited with ${signal ?? code} before reporting`,
+        },
+      );
+    });
+    child.send(req);
+  });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const cases = CASES.filter((c) => selected(c, args.only));
+  if (cases.length === 0) throw new Error(`--only matches no case; cases: ${CASES.map((c) => c.name).join(', ')}`);
+  const root = join(tmpdir(), `sluice-bench-${process.pid}`);
+  const prepLogDir = join(root, 'input');
+  mkdirSync(root, { recursive: true });
+  const rows: { row: BenchRow; detail: RowDetail }[] = [];
+  const runId = `sluice-bench-${Date.now().toString(36)}-`;
+  let kafka: { brokers: string[]; topic: string } | { skip: string } | undefined;
+  try {
+    const runnable = cases.filter((c) => c.kind === 'query' && !(c.fullOnly && args.quick));
+    await prepareEmbedded(prepLogDir, args, runnable);
+    if (runnable.some((c) => c.kind === 'query' && c.backend === 'kafka')) kafka = await prepareKafka(prepLogDir, runId, args);
+
+    for (const c of cases) {
+      if (c.kind === 'server') {
+        rows.push(skippedRow(c.name, serverUnavailableReason()));
+        continue;
+      }
+      if (c.fullOnly && args.quick) {
+        rows.push(skippedRow(c.name, 'full run only (run without --quick)'));
+        continue;
+      }
+      if (c.backend === 'kafka' && (kafka === undefined || 'skip' in kafka)) {
+        rows.push(skippedRow(c.name, kafka !== undefined && 'skip' in kafka ? kafka.skip : 'Kafka not prepared'));
+        continue;
+      }
+      progress(`running ${c.name} ...`);
+      const req: ChildRequest = {
+        caseName: c.name,
+        prepLogDir,
+        workDir: childWorkDir(root, c.name),
+        embeddedTopics: EMBEDDED_TOPICS,
+        ...(c.backend === 'kafka' && kafka !== undefined && !('skip' in kafka)
+          ? {
+              kafka: {
+                brokers: kafka.brokers,
+                topics: { bid: kafka.topic, auction: runId + 'auctions', person: runId + 'persons', mem: runId + 'bids_mem' },
+                sinkPrefix: runId,
+                serviceId: runId.replace(/-/g, '_'),
+                records: args.kafkaEvents,
+              },
+            }
+          : {}),
+      };
+      const r = rowFromChild(await runInChild(req));
+      progress(`  ${r.row.name}: ${r.row.recordsPerSec ?? '-'} records/s, ratio ${r.row.baselineRatio ?? '-'}${r.row.note ? ' — ' + r.row.note : ''}`);
+      rows.push(r);
+    }
+  } finally {
+    if (kafka !== undefined && !('skip' in kafka)) await deleteKafkaTopics(kafka.brokers, runId).catch((e) => progress(`could not delete Kafka topics: ${(e as Error).message}`));
+    rmSync(root, { recursive: true, force: true });
+  }
+  if (args.json) process.stdout.write(JSON.stringify(rows.map((r) => r.row)) + '\n');
+  else process.stdout.write(formatTable(rows) + '\n');
+}
+
+/** The REST server (pull-query latency, WebSocket fan-out) is not part of Sluice yet. */
+function serverUnavailableReason(): string {
+  return 'the REST server (src/server/) is not available yet';
+}
+
+if (process.argv.includes('--child')) {
+  process.once('message', (req: ChildRequest) => {
+    runChild(req)
+      .catch((e: unknown): ChildResult => ({
+        name: req.caseName,
+        status: 'error',
+        records: null,
+        seconds: null,
+        outputs: null,
+        baselineSeconds: null,
+        baselineOutputs: null,
+        peakRssMb: null,
+        note: (e as Error).stack ?? String(e),
+      }))
+      .then((res) => process.send!(res, () => process.exit(0)));
+  });
+} else {
+  main().catch((e: unknown) => {
+    process.stderr.write(((e as Error).stack ?? String(e)) + '\n');
+    process.exitCode = 1;
+  });
+}

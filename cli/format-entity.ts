@@ -1,0 +1,108 @@
+/** Terminal rendering of ksqlDB REST entities (the /ksql response) and query rows, ksql-CLI style. */
+import { renderTable } from './format-result.js';
+
+type Obj = Record<string, unknown>;
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+const s = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+function typeText(schema: Obj | undefined): string {
+  if (!schema) return '';
+  const t = s(schema['type']);
+  if (t === 'ARRAY') return `ARRAY<${typeText(schema['memberSchema'] as Obj)}>`;
+  if (t === 'MAP') return `MAP<STRING, ${typeText(schema['memberSchema'] as Obj)}>`;
+  if (t === 'STRUCT') return `STRUCT<${arr(schema['fields']).map((f) => `${s(f['name'])} ${typeText(f['schema'] as Obj)}`).join(', ')}>`;
+  if (t === 'DECIMAL' && schema['parameters']) {
+    const p = schema['parameters'] as Obj;
+    return `DECIMAL(${s(p['precision'])}, ${s(p['scale'])})`;
+  }
+  return t === 'STRING' ? 'VARCHAR(STRING)' : t;
+}
+
+export function renderEntity(e: Obj): string {
+  switch (e['@type']) {
+    case 'currentStatus':
+      return renderTable(['Message'], [[s((e['commandStatus'] as Obj | undefined)?.['message'])]]);
+    case 'streams':
+      return renderTable(['Stream Name', 'Kafka Topic', 'Key Format', 'Value Format', 'Windowed'], arr(e['streams']).map((x) => [s(x['name']), s(x['topic']), s(x['keyFormat']), s(x['valueFormat']), s(x['isWindowed'])]));
+    case 'tables':
+      return renderTable(['Table Name', 'Kafka Topic', 'Key Format', 'Value Format', 'Windowed'], arr(e['tables']).map((x) => [s(x['name']), s(x['topic']), s(x['keyFormat']), s(x['valueFormat']), s(x['isWindowed'])]));
+    case 'queries':
+      return renderTable(['Query ID', 'Query Type', 'Status', 'Sink Name', 'Sink Kafka Topic', 'Query String'], arr(e['queries']).map((q) => [s(q['id']), s(q['queryType']), s(q['state']), arr(q['sinks']).join(','), arr(q['sinkKafkaTopics']).join(','), s(q['queryString'])]));
+    case 'kafka_topics':
+      return renderTable(['Kafka Topic', 'Partitions', 'Partition Replicas'], arr(e['topics']).map((t) => [s(t['name']), String(arr(t['replicaInfo']).length), s(arr(t['replicaInfo'])[0] ?? '')]));
+    case 'sourceDescription': {
+      const d = (e['sourceDescription'] ?? {}) as Obj;
+      const keySuffix = d['type'] === 'TABLE' ? ' (primary key)' : ' (key)';
+      return [
+        `Name                 : ${s(d['name'])}`,
+        renderTable(['Field', 'Type'], arr(d['fields']).map((f) => [s(f['name']), typeText(f['schema'] as Obj) + (f['type'] === 'KEY' ? keySuffix : '')])),
+        `For runtime statistics and query details run: DESCRIBE <Stream,Table> EXTENDED;`,
+      ].join('\n');
+    }
+    case 'properties':
+      return renderTable(['Property', 'Scope', 'Value'], arr(e['properties']).map((p) => [s(p['name']), s(p['scope']), s(p['value'])]));
+    case 'function_names':
+      return renderTable(['Function Name', 'Category'], arr(e['functions']).map((f) => [s(f['name']), s(f['category'])]));
+    case 'describe_function':
+      return [
+        `Name        : ${s(e['name'])}`,
+        `Overview    : ${s(e['description'])}`,
+        `Type        : ${s(e['type'])}`,
+        ...arr(e['functions']).map((f) => `\n\tVariation   : ${s(e['name'])}(${arr(f['arguments']).map((a) => `${s(a['name'])} ${s(a['type'])}`).join(', ')})\n\tReturns     : ${s(f['returnType'])}\n\tDescription : ${s(f['description'])}`),
+      ].join('\n');
+    case 'type_list':
+      return renderTable(['Type Name', 'Schema'], Object.entries((e['types'] ?? {}) as Record<string, Obj>).map(([k, v]) => [k, typeText(v)]));
+    case 'variables':
+      return renderTable(['Variable Name', 'Value'], arr(e['variables']).map((v) => [s(v['name']), s(v['value'])]));
+    default:
+      return JSON.stringify(e, null, 2);
+  }
+}
+
+/** Streaming table output for query rows: fixed column widths decided by the header. */
+export class RowPrinter {
+  private widths: number[] = [];
+
+  header(names: readonly string[]): string {
+    this.widths = names.map((n) => Math.max(n.length, 12));
+    const sep = '+' + this.widths.map((w) => '-'.repeat(w + 2)).join('+') + '+';
+    return [sep, this.line(names), sep].join('\n');
+  }
+
+  row(values: readonly unknown[] | undefined, tombstone = false): string {
+    if (tombstone) return this.line(this.widths.map((_, i) => (i === 0 ? '<TOMBSTONE>' : '')));
+    return this.line((values ?? []).map((v) => (v === null || v === undefined ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v))));
+  }
+
+  footer(): string {
+    return '+' + this.widths.map((w) => '-'.repeat(w + 2)).join('+') + '+';
+  }
+
+  private line(cells: readonly string[]): string {
+    return '|' + cells.map((c, i) => ` ${c.padEnd(this.widths[i] ?? c.length)} `).join('|') + '|';
+  }
+}
+
+/** Column names out of a /query header schema text: "`ID` BIGINT KEY, `NAME` STRING". */
+export function schemaColumnNames(schema: string): string[] {
+  const names: string[] = [];
+  const re = /`((?:[^`]|``)*)`/g;
+  let depth = 0;
+  let i = 0;
+  // Only top-level names: skip back-quoted struct field names inside <...>.
+  while (i < schema.length) {
+    const c = schema[i]!;
+    if (c === '<') depth++;
+    else if (c === '>') depth--;
+    else if (c === '`') {
+      re.lastIndex = i;
+      const m = re.exec(schema);
+      if (!m) break;
+      if (depth === 0) names.push(m[1]!.replace(/``/g, '`'));
+      i = re.lastIndex;
+      continue;
+    }
+    i++;
+  }
+  return names;
+}

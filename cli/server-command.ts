@@ -1,0 +1,45 @@
+/**
+ * `sluice server`: the engine behind the REST API, until SIGTERM/SIGINT (then a graceful
+ * shutdown: stop accepting, end running queries with a final message, close the engine).
+ */
+import { Engine } from '../src/engine/engine.js';
+import { SluiceServer } from '../src/server/server.js';
+import { loadConfigFile, type ServerConfig } from '../src/server/config.js';
+
+export interface ServerCommandOptions {
+  readonly port?: string;
+  readonly host?: string;
+  readonly dataDir?: string;
+  readonly config?: string;
+}
+
+export async function runServer(opts: ServerCommandOptions): Promise<void> {
+  const config: ServerConfig = opts.config ? loadConfigFile(opts.config) : { properties: {} };
+  const dataDir = opts.dataDir ?? config.dataDir ?? 'data';
+  const engine = await Engine.open({ dataDir, properties: config.properties });
+  const server = new SluiceServer(engine, {
+    port: opts.port !== undefined ? Number(opts.port) : (config.port ?? 8088),
+    host: opts.host ?? config.host ?? '127.0.0.1',
+    serviceId: config.properties['ksql.service.id'] ?? 'default_',
+    ...(config.maxBufferedBytes !== undefined ? { maxBufferedBytes: config.maxBufferedBytes } : {}),
+    ...(config.properties['auto.offset.reset'] !== undefined ? { defaultOffsetReset: config.properties['auto.offset.reset'] } : {}),
+  });
+  try {
+    await server.listen();
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+  process.stdout.write(`Sluice server listening on ${server.url} (data directory '${dataDir}')\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`${signal}: shutting down\n`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await server.close();
+  await engine.close();
+  process.stdout.write('Server stopped\n');
+}

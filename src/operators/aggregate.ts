@@ -1,0 +1,267 @@
+/**
+ * The aggregation operator: GROUP BY over a stream or a table, optionally windowed (tumbling,
+ * hopping, session), with HAVING and EMIT CHANGES / EMIT FINAL. Accumulators live in the query's
+ * SQLite state (KvStore / WindowStore) with a cache in front; every update emits the new row of the
+ * output table (or a tombstone when HAVING stops matching), as ksqlDB does with caching disabled.
+ *
+ * Event time: each record's window is chosen from its timestamp; stream time is the highest
+ * timestamp seen per task partition, and a record whose window closed (end + grace <= stream time)
+ * is dropped as late. When the GROUP BY changes the key, ksqlDB repartitions: the task partition is
+ * then the partition of the new key, which we compute without writing a repartition topic.
+ */
+import type { AggregateQueryPlan } from '../plan/logical/plan.js';
+import type { Aggregator } from '../functions/aggregate/types.js';
+import { compileExpression, type CompileContext } from '../expr/compile.js';
+import { LayoutScope } from '../analyzer/row-scope.js';
+import type { KvStore, StateDb, WindowStore } from '../storage/state/state-db.js';
+import { decodeValue, encodeValue, keyString } from '../storage/state/value-codec.js';
+import type { WindowBounds } from '../serde/windowed.js';
+import type { Serde } from '../serde/serde.js';
+import { partitionForKey } from '../storage/log/partitioner.js';
+
+/** Accumulators of one group (or one group's window) and the timestamp of its last update. */
+interface GroupState {
+  readonly key: unknown[];
+  readonly accs: unknown[];
+  ts: number;
+}
+
+export type AggregateEmit = (key: readonly unknown[], value: readonly unknown[] | null, ts: number, window?: WindowBounds) => void;
+
+export interface AggregateInput {
+  readonly row: unknown[];
+  /** The record had no value: a delete for table sources (ignored for streams). */
+  readonly nullValue: boolean;
+  readonly ts: number;
+  readonly partition: number;
+  /** The source record's key bytes (identity of a table row). */
+  readonly sourceKey: string;
+}
+
+export class AggregateOperator {
+  private readonly aggregators: Aggregator[];
+  private readonly groupFns: ((row: readonly unknown[]) => unknown)[];
+  private readonly argFns: ((row: readonly unknown[]) => unknown)[][];
+  private readonly where?: (row: readonly unknown[]) => unknown;
+  private readonly keyOut: ((row: readonly unknown[]) => unknown)[];
+  private readonly valueOut: ((row: readonly unknown[]) => unknown)[];
+  private readonly having?: (row: readonly unknown[]) => unknown;
+  private readonly groups?: KvStore<GroupState>;
+  private readonly windows?: WindowStore<GroupState>;
+  /** For table sources: the last row of each source key, to retract it when it changes. */
+  private readonly sourceRows?: KvStore<unknown[]>;
+  private readonly meta: KvStore<Record<string, number>>;
+  private readonly streamTime = new Map<number, number>();
+  /** EMIT FINAL: windows waiting to close, by end + grace. */
+  private readonly pendingFinal = new Map<string, { key: unknown[]; window: WindowBounds; closeAt: number }>();
+
+  constructor(
+    private readonly plan: AggregateQueryPlan,
+    ctx: CompileContext,
+    state: StateDb,
+    private readonly emit: AggregateEmit,
+    config: Readonly<Record<string, string>>,
+    /** Serializes group keys to find their partition when the query re-keys (stream time per task). */
+    private readonly keySerde: Serde | undefined,
+    private readonly partitions: number,
+  ) {
+    const scope = new LayoutScope(plan.layout, plan.sourceNames, 'SELECT column');
+    this.aggregators = plan.aggregates.map((a) => a.overload.create(a.resolved, a.init, config));
+    this.groupFns = plan.groupBy.map((g) => compileExpression(g, scope, ctx).evaluate);
+    this.argFns = plan.aggregates.map((a) => a.argExprs.map((e) => compileExpression(e, scope, ctx).evaluate));
+    if (plan.where) this.where = compileExpression(plan.where, scope, ctx).evaluate;
+    const aggScope = new LayoutScope(plan.aggLayout, [], 'SELECT column');
+    this.keyOut = plan.keyColumns.map((c) => compileExpression(c.expr, aggScope, ctx).evaluate);
+    this.valueOut = plan.valueColumns.map((c) => compileExpression(c.expr, aggScope, ctx).evaluate);
+    if (plan.having) this.having = compileExpression(plan.having, aggScope, ctx).evaluate;
+
+    const aggs = this.aggregators;
+    const codec = {
+      encode: (g: GroupState) => JSON.stringify([encodeValue(g.key), g.ts, ...g.accs.map((a, i) => aggs[i]!.serialize(a))]),
+      decode: (text: string): GroupState => {
+        const [k, ts, ...accs] = JSON.parse(text) as [string, number, ...string[]];
+        return { key: decodeValue(k) as unknown[], ts, accs: accs.map((a, i) => aggs[i]!.deserialize(a)) };
+      },
+    };
+    if (plan.window) this.windows = state.windows('agg', codec);
+    else this.groups = state.kv('agg', codec);
+    if (plan.source.type === 'TABLE') {
+      this.sourceRows = state.kv<unknown[]>('source', { encode: encodeValue, decode: (t) => decodeValue(t) as unknown[] });
+    }
+    this.meta = state.kv('meta', { encode: (v) => JSON.stringify(v), decode: (t) => JSON.parse(t) as Record<string, number> });
+    const saved = this.meta.get('streamTime');
+    if (saved) for (const [p, t] of Object.entries(saved)) this.streamTime.set(Number(p), t);
+  }
+
+  process(input: AggregateInput): void {
+    if (this.sourceRows) return this.processTableRow(input);
+    if (input.nullValue) return;
+    const row = input.row;
+    if (this.where && this.where(row) !== true) return;
+    const key = this.groupKey(row);
+    if (key === null) return;
+    const args = this.args(row);
+    if (!this.plan.window) {
+      this.updateGroup(key, args, input.ts, +1);
+      return;
+    }
+    const task = this.taskPartition(key, input.partition);
+    const streamTime = Math.max(this.streamTime.get(task) ?? -Infinity, input.ts);
+    this.streamTime.set(task, streamTime);
+    if (this.plan.window.kind === 'SESSION') this.updateSession(key, args, input.ts, streamTime);
+    else this.updateTimeWindows(key, args, input.ts, streamTime);
+    if (this.plan.emitFinal) this.emitClosed(streamTime);
+  }
+
+  /** Table source: retract the row's previous version from its group, then add the new one. */
+  private processTableRow(input: AggregateInput): void {
+    const store = this.sourceRows!;
+    const old = store.get(input.sourceKey);
+    const passes = (r: unknown[]) => !this.where || this.where(r) === true;
+    const neu = input.nullValue ? undefined : input.row;
+    store.put(input.sourceKey, neu);
+    const oldKey = old && passes(old) ? this.groupKey(old) : null;
+    const newKey = neu && passes(neu) ? this.groupKey(neu) : null;
+    if (oldKey !== null && newKey !== null && keyString(oldKey) === keyString(newKey)) {
+      // Same group: one update (retract and add), one output.
+      this.updateGroup(newKey, this.args(neu!), input.ts, 0, this.args(old!));
+      return;
+    }
+    if (oldKey !== null) this.updateGroup(oldKey, this.args(old!), input.ts, -1);
+    if (newKey !== null) this.updateGroup(newKey, this.args(neu!), input.ts, +1);
+  }
+
+  private groupKey(row: readonly unknown[]): unknown[] | null {
+    const key = new Array<unknown>(this.groupFns.length);
+    for (let i = 0; i < key.length; i++) {
+      const v = this.groupFns[i]!(row);
+      // ksqlDB drops rows whose grouping expression evaluates to NULL.
+      if (v === null || v === undefined) return null;
+      key[i] = v;
+    }
+    return key;
+  }
+
+  private args(row: readonly unknown[]): unknown[][] {
+    return this.argFns.map((fns) => fns.map((f) => f(row)));
+  }
+
+  private taskPartition(key: unknown[], sourcePartition: number): number {
+    if (!this.plan.repartitioned || !this.keySerde) return sourcePartition;
+    const bytes = this.keySerde.serialize(key);
+    return bytes === null ? 0 : partitionForKey(bytes, this.partitions);
+  }
+
+  /** sign +1 add, -1 retract, 0 retract `undoArgs` then add `args`. */
+  private updateGroup(key: unknown[], args: unknown[][], ts: number, sign: number, undoArgs?: unknown[][]): void {
+    const ks = keyString(key);
+    const store = this.groups!;
+    let g = store.get(ks);
+    if (!g) {
+      if (sign < 0) return;
+      g = { key, accs: this.aggregators.map((a) => a.initial()), ts };
+    } else {
+      g.ts = Math.max(g.ts, ts);
+    }
+    for (let i = 0; i < this.aggregators.length; i++) {
+      const a = this.aggregators[i]!;
+      if (sign < 0 || undoArgs) g.accs[i] = a.undo!(g.accs[i], (undoArgs ?? args)[i]!);
+      if (sign >= 0) g.accs[i] = a.add(g.accs[i], args[i]!);
+    }
+    store.put(ks, g);
+    this.output(g, undefined);
+  }
+
+  private updateTimeWindows(key: unknown[], args: unknown[][], ts: number, streamTime: number): void {
+    const w = this.plan.window!;
+    const ks = keyString(key);
+    // Every window [start, start + size) containing ts; starts are multiples of the advance.
+    const lastStart = ts - (((ts % w.advanceMs) + w.advanceMs) % w.advanceMs);
+    for (let start = Math.max(0, lastStart - w.sizeMs + w.advanceMs); start <= lastStart; start += w.advanceMs) {
+      const end = start + w.sizeMs;
+      if (end <= ts) continue;
+      if (end + w.graceMs <= streamTime) continue; // late: the window has closed
+      let g = this.windows!.get(ks, start, end);
+      if (!g) g = { key, accs: this.aggregators.map((a) => a.initial()), ts };
+      else g.ts = Math.max(g.ts, ts);
+      for (let i = 0; i < this.aggregators.length; i++) g.accs[i] = this.aggregators[i]!.add(g.accs[i], args[i]!);
+      this.windows!.put(ks, start, end, g);
+      this.windowUpdated(g, { start, end });
+    }
+  }
+
+  private updateSession(key: unknown[], args: unknown[][], ts: number, streamTime: number): void {
+    const w = this.plan.window!;
+    const ks = keyString(key);
+    if (ts + w.graceMs < streamTime) return; // late: a session ending at ts would already be closed
+    const overlapping = this.windows!.overlapping(ks, ts - w.sizeMs, ts + w.sizeMs);
+    let start = ts;
+    let end = ts;
+    let g: GroupState = { key, accs: this.aggregators.map((a) => a.initial()), ts };
+    for (const s of overlapping) {
+      start = Math.min(start, s.start);
+      end = Math.max(end, s.end);
+      g = { key, ts: Math.max(g.ts, s.value.ts), accs: g.accs.map((acc, i) => this.aggregators[i]!.merge!(acc, s.value.accs[i])) };
+      this.windows!.put(ks, s.start, s.end, undefined);
+      // The merged-away session is deleted downstream.
+      if (!this.plan.emitFinal) this.emit(this.outputKey(g.key, s), null, ts, { start: s.start, end: s.end });
+      else this.pendingFinal.delete(`${ks}|${s.start}|${s.end}`);
+    }
+    for (let i = 0; i < this.aggregators.length; i++) g.accs[i] = this.aggregators[i]!.add(g.accs[i], args[i]!);
+    this.windows!.put(ks, start, end, g);
+    this.windowUpdated(g, { start, end });
+  }
+
+  private windowUpdated(g: GroupState, window: WindowBounds): void {
+    if (!this.plan.emitFinal) {
+      this.output(g, window);
+      return;
+    }
+    const w = this.plan.window!;
+    const ks = keyString(g.key);
+    this.pendingFinal.set(`${ks}|${window.start}|${window.end}`, { key: g.key, window, closeAt: window.end + w.graceMs });
+  }
+
+  /** EMIT FINAL: emit every buffered window whose end + grace has passed. */
+  private emitClosed(streamTime: number): void {
+    const ready = [...this.pendingFinal.entries()].filter(([, p]) => p.closeAt <= streamTime);
+    ready.sort((a, b) => a[1].window.end - b[1].window.end || a[1].window.start - b[1].window.start);
+    for (const [id, p] of ready) {
+      this.pendingFinal.delete(id);
+      const g = this.windows!.get(keyString(p.key), p.window.start, p.window.end);
+      if (g) this.output(g, p.window);
+    }
+  }
+
+  private aggRow(g: GroupState, window: WindowBounds | undefined): unknown[] {
+    const row: unknown[] = [...g.key];
+    for (let i = 0; i < this.aggregators.length; i++) row.push(this.aggregators[i]!.result(g.accs[i]));
+    if (window) row.push(window.start, window.end);
+    return row;
+  }
+
+  private outputKey(key: unknown[], window: WindowBounds | undefined): unknown[] {
+    const row: unknown[] = [...key, ...this.aggregators.map(() => null)];
+    if (window) row.push(window.start, window.end);
+    return this.keyOut.map((f) => f(row));
+  }
+
+  private output(g: GroupState, window: WindowBounds | undefined): void {
+    const row = this.aggRow(g, window);
+    const key = this.keyOut.map((f) => f(row));
+    if (this.having && this.having(row) !== true) {
+      this.emit(key, null, g.ts, window);
+      return;
+    }
+    this.emit(key, this.valueOut.map((f) => f(row)), g.ts, window);
+  }
+
+  /** Called before the batch commits: persist stream time with the state; expire old windows. */
+  beforeCommit(): void {
+    if (this.streamTime.size > 0) this.meta.put('streamTime', Object.fromEntries(this.streamTime));
+    if (this.windows && this.plan.window) {
+      const max = Math.max(...this.streamTime.values());
+      if (Number.isFinite(max)) this.windows.expireBefore(max - this.plan.window.retentionMs);
+    }
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * WebSocket push subscriptions (GET /ws/query). A client opens a query with `?request=<url-encoded
+ * /ksql-style body>` or by sending that body as its first message; it gets the schema frame, then
+ * one `{"row":{"columns":[...]}}` frame per row, and a `{"finalMessage": ...}` frame when the query
+ * ends. It cancels by sending `{"cancel": true}` or by closing.
+ *
+ * Subscribers to the same push query (same text, properties and variables) share one transient
+ * query: each row is serialized once and fanned out. Sharing is only done where a late joiner sees
+ * what a fresh query would: push queries from the latest offset without LIMIT.
+ *
+ * A subscriber that does not keep up (its send buffer above `maxBufferedBytes`) is dropped with
+ * close code 1008 and a reason saying so; the others are never held back by it.
+ */
+import type { WebSocket } from 'ws';
+import type { Engine } from '../engine/engine.js';
+import { parseStatements } from '../parser/parse.js';
+import { substituteVariables } from '../parser/variables.js';
+import type { TransientQueryHandle } from '../runtime/transient-query.js';
+import { schemaInfo } from './entities.js';
+import { stringRecord, variableMap } from './ksql-request.js';
+import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
+import { startTransient } from './transient.js';
+
+export interface PushHubOptions {
+  /** Bytes a subscriber may have waiting in its send buffer before it is dropped (default 4 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** How long a dropped or closing subscriber gets to complete the close handshake (default 5 s). */
+  readonly closeGraceMs?: number;
+  /** The engine's auto.offset.reset, when a request does not set it (default 'latest'). */
+  readonly defaultOffsetReset?: string;
+}
+
+export const SLOW_CONSUMER_CODE = 1008;
+
+interface Subscriber {
+  readonly ws: WebSocket;
+  group?: Group;
+}
+
+interface Group {
+  readonly key: string;
+  readonly shared: boolean;
+  readonly subscribers: Set<Subscriber>;
+  handle?: TransientQueryHandle;
+  /** The schema frame, once the query has started. */
+  header?: string;
+  ended: boolean;
+}
+
+interface PushRequest {
+  readonly ksql: string;
+  readonly streamsProperties?: Record<string, unknown>;
+  readonly sessionVariables?: Record<string, unknown>;
+}
+
+export class PushHub {
+  private readonly groups = new Map<string, Group>();
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly maxBuffered: number;
+  private readonly graceMs: number;
+  private readonly defaultOffsetReset: string;
+  private closed = false;
+
+  constructor(
+    private readonly engine: Engine,
+    options: PushHubOptions = {},
+  ) {
+    this.maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.graceMs = options.closeGraceMs ?? 5000;
+    this.defaultOffsetReset = options.defaultOffsetReset ?? 'latest';
+  }
+
+  /** Number of underlying transient queries (for tests and metrics). */
+  get queryCount(): number {
+    return this.groups.size;
+  }
+
+  /** A new WebSocket connection; `requestParam` is the `request` query parameter, if any. */
+  accept(ws: WebSocket, requestParam: string | null): void {
+    const sub: Subscriber = { ws };
+    this.subscribers.add(sub);
+    ws.on('close', () => this.leave(sub));
+    ws.on('error', () => this.leave(sub));
+    if (this.closed) return this.fail(sub, RestError.generic(503, ERROR_CODES.SERVER_SHUTTING_DOWN, 'The server is shutting down.'));
+    const open = (text: string) => {
+      let body: PushRequest;
+      try {
+        body = JSON.parse(text) as PushRequest;
+        if (typeof body?.ksql !== 'string') throw new Error('missing "ksql"');
+      } catch (e) {
+        return this.fail(sub, RestError.generic(400, ERROR_CODES.BAD_REQUEST, `Invalid request: ${(e as Error).message}`));
+      }
+      this.subscribe(sub, body).catch((e: unknown) => this.fail(sub, toRestError(e, body.ksql)));
+    };
+    if (requestParam !== null) open(requestParam);
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? '' : data.toString();
+      if (!sub.group) {
+        if (requestParam === null) open(text);
+        return;
+      }
+      try {
+        if ((JSON.parse(text) as { cancel?: unknown }).cancel) this.cancel(sub);
+      } catch {
+        // Anything else from the client is ignored, as ksqlDB does.
+      }
+    });
+  }
+
+  private async subscribe(sub: Subscriber, body: PushRequest): Promise<void> {
+    const properties = stringRecord(body.streamsProperties);
+    const variables = variableMap(body.sessionVariables);
+    const shared = (properties['auto.offset.reset'] ?? this.defaultOffsetReset) !== 'earliest' && isShareable(body.ksql, variables);
+    const key = shared ? JSON.stringify([body.ksql.trim().replace(/\s+/g, ' '), properties, [...variables]]) : `#${Math.random()}`;
+    let group = this.groups.get(key);
+    if (group && !group.ended) {
+      group.subscribers.add(sub);
+      sub.group = group;
+      if (group.header !== undefined) sub.ws.send(group.header);
+      return;
+    }
+    group = { key, shared, subscribers: new Set([sub]), ended: false };
+    sub.group = group;
+    this.groups.set(key, group);
+    const g = group;
+    try {
+      g.handle = await startTransient(this.engine, { sql: body.ksql, properties, variables }, {
+        onStart: (h) => {
+          g.header = JSON.stringify(h.columns.map((c) => ({ name: c.name, schema: schemaInfo(c.type) })));
+          for (const s of g.subscribers) s.ws.send(g.header);
+        },
+        onRow: (row) => this.fanOut(g, JSON.stringify({ row: { columns: row } })),
+        onEnd: (reason) => this.endGroup(g, JSON.stringify({ finalMessage: reason }), 1000, reason),
+        onError: (e) => this.endGroup(g, JSON.stringify({ errorMessage: toRestError(e, body.ksql).body }), 1011, 'Query failed'),
+      });
+    } catch (e) {
+      this.groups.delete(key);
+      g.ended = true;
+      for (const s of g.subscribers) {
+        s.group = undefined;
+        this.fail(s, toRestError(e, body.ksql));
+      }
+      return;
+    }
+    // Everyone left while the query was starting.
+    if (g.subscribers.size === 0) this.closeGroup(g);
+  }
+
+  private fanOut(g: Group, frame: string): void {
+    for (const s of g.subscribers) {
+      if (s.ws.readyState !== s.ws.OPEN) continue;
+      if (s.ws.bufferedAmount > this.maxBuffered) {
+        this.drop(s, `Slow consumer: more than ${this.maxBuffered} bytes waiting to be sent; subscription dropped`);
+        continue;
+      }
+      s.ws.send(frame);
+    }
+  }
+
+  private drop(s: Subscriber, reason: string): void {
+    this.detach(s);
+    this.closeSocket(s.ws, SLOW_CONSUMER_CODE, reason);
+  }
+
+  private cancel(s: Subscriber): void {
+    this.detach(s);
+    if (s.ws.readyState === s.ws.OPEN) s.ws.send(JSON.stringify({ finalMessage: 'Query Terminated' }));
+    this.closeSocket(s.ws, 1000, 'Query Terminated');
+  }
+
+  private leave(s: Subscriber): void {
+    this.detach(s);
+    this.subscribers.delete(s);
+  }
+
+  /** Removes a subscriber from its group; the last one out closes the query. */
+  private detach(s: Subscriber): void {
+    const g = s.group;
+    if (!g) return;
+    s.group = undefined;
+    g.subscribers.delete(s);
+    if (g.subscribers.size === 0 && g.handle) this.closeGroup(g);
+  }
+
+  private closeGroup(g: Group): void {
+    if (this.groups.get(g.key) === g) this.groups.delete(g.key);
+    if (!g.ended) {
+      g.ended = true;
+      void g.handle?.close();
+    }
+  }
+
+  private endGroup(g: Group, frame: string, code: number, reason: string): void {
+    g.ended = true;
+    if (this.groups.get(g.key) === g) this.groups.delete(g.key);
+    for (const s of g.subscribers) {
+      s.group = undefined;
+      if (s.ws.readyState === s.ws.OPEN) s.ws.send(frame);
+      this.closeSocket(s.ws, code, reason);
+    }
+    g.subscribers.clear();
+  }
+
+  private fail(s: Subscriber, e: RestError): void {
+    if (s.ws.readyState === s.ws.OPEN) s.ws.send(JSON.stringify(e.body));
+    this.closeSocket(s.ws, e.status >= 500 ? 1011 : 1003, e.message);
+  }
+
+  private closeSocket(ws: WebSocket, code: number, reason: string): void {
+    if (ws.readyState === ws.CLOSED) return;
+    // Close reasons are limited to 123 bytes.
+    ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    const t = setTimeout(() => ws.terminate(), this.graceMs);
+    t.unref();
+    ws.once('close', () => clearTimeout(t));
+  }
+
+  /** Ends every subscription with a final message (server shutdown). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const handles: Promise<void>[] = [];
+    for (const g of [...this.groups.values()]) {
+      const h = g.handle;
+      this.endGroup(g, JSON.stringify({ finalMessage: 'Server shutting down' }), 1001, 'Server shutting down');
+      if (h) handles.push(h.close());
+    }
+    await Promise.all(handles);
+  }
+}
+
+/** Whether late joiners would see what a fresh query shows them: push, no LIMIT, from latest. */
+function isShareable(sql: string, variables: Map<string, string>): boolean {
+  try {
+    const sts = parseStatements(variables.size > 0 ? substituteVariables(sql, variables) : sql);
+    const st = sts[0];
+    return sts.length === 1 && st !== undefined && st.kind === 'Select' && st.query.emit === 'CHANGES' && st.query.limit === undefined;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The ksqlDB-compatible HTTP endpoints: /ksql, /query, /query-stream, /close-query,
+ * /inserts-stream, /info, /healthcheck, /status. Protocol-agnostic: the same handler serves
+ * HTTP/1.1 and h2c requests (see http-types.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Engine } from '../engine/engine.js';
+import type { TransientQueryHandle } from '../runtime/transient-query.js';
+import type { EntityContext } from './entities.js';
+import type { HttpRequest, HttpResponse } from './http-types.js';
+import { createInserter } from './inserts.js';
+import { readKsqlRequest, runKsqlRequest, stringRecord, variableMap } from './ksql-request.js';
+import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
+import { columnNames, columnTypes, schemaText, startTransient } from './transient.js';
+
+export const KSQL_V1 = 'application/vnd.ksql.v1+json';
+export const DELIMITED = 'application/vnd.ksqlapi.delimited.v1';
+const MAX_BODY = 16 * 1024 * 1024;
+
+export interface RestApiOptions {
+  /** Version reported by /info. */
+  readonly version?: string;
+  readonly serviceId?: string;
+}
+
+interface CommandStatus {
+  readonly status: string;
+  readonly message: string;
+  readonly queryId?: string;
+}
+
+export class RestApi {
+  /** Push/pull queries started through /query-stream, by id, for /close-query. */
+  private readonly streams = new Map<string, TransientQueryHandle>();
+  /** Every running client query, to end them on shutdown. */
+  private readonly running = new Set<{ handle?: TransientQueryHandle; shutdown(): void }>();
+  private readonly commands = new Map<string, CommandStatus>();
+  private sequence = 0;
+  private shuttingDown = false;
+  readonly entityContext: EntityContext;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly options: RestApiOptions = {},
+  ) {
+    this.entityContext = { engine, nextSequence: () => this.sequence++ };
+  }
+
+  /** Entry point for every HTTP request (both protocols). */
+  handle(req: HttpRequest, res: HttpResponse): void {
+    this.route(req, res).catch((e: unknown) => sendError(res, toRestError(e)));
+  }
+
+  private async route(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (this.shuttingDown) throw RestError.generic(503, ERROR_CODES.SERVER_SHUTTING_DOWN, 'The server is shutting down.');
+    if (method === 'POST') {
+      switch (path) {
+        case '/ksql':
+          return this.ksql(req, res);
+        case '/query':
+          return this.query(req, res);
+        case '/query-stream':
+          return this.queryStream(req, res);
+        case '/close-query':
+          return this.closeQuery(req, res);
+        case '/inserts-stream':
+          return this.insertsStream(req, res);
+      }
+    } else if (method === 'GET') {
+      if (path === '/info') return sendJson(res, 200, this.info());
+      if (path === '/healthcheck') {
+        return sendJson(res, 200, { isHealthy: true, details: { metastore: { isHealthy: true }, kafka: { isHealthy: true }, commandRunner: { isHealthy: true } }, serverState: 'READY' });
+      }
+      if (path === '/status') return sendJson(res, 200, { commandStatuses: Object.fromEntries([...this.commands].map(([id, s]) => [id, s.status])) });
+      const m = /^\/status\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
+      if (m) {
+        const id = m.slice(1).map(decodeURIComponent).join('/');
+        const s = this.commands.get(id);
+        if (!s) throw RestError.generic(404, ERROR_CODES.NOT_FOUND, `Command not found: ${id}`);
+        return sendJson(res, 200, s);
+      }
+    }
+    throw RestError.generic(404, ERROR_CODES.NOT_FOUND, `Not found: ${method} ${url.pathname}`);
+  }
+
+  info(): Record<string, unknown> {
+    return {
+      KsqlServerInfo: {
+        version: this.options.version ?? '0.29.0',
+        kafkaClusterId: 'sluice',
+        ksqlServiceId: this.options.serviceId ?? 'default_',
+        serverStatus: 'RUNNING',
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async ksql(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const body = readKsqlRequest(await readJson(req));
+    const entities = await runKsqlRequest(this.engine, body, this.entityContext);
+    for (const e of entities) {
+      if (e['@type'] === 'currentStatus') {
+        const cs = e['commandStatus'] as CommandStatus;
+        this.commands.set(String(e['commandId']), cs);
+      }
+    }
+    sendJson(res, 200, entities, responseType(req));
+  }
+
+  /** POST /query: one JSON array, streamed element by element (chunked). */
+  private async query(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const body = (await readJson(req)) as { ksql?: unknown; sql?: unknown; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
+    const sql = typeof body?.ksql === 'string' ? body.ksql : typeof body?.sql === 'string' ? body.sql : undefined;
+    if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "ksql" string field.');
+    let first = true;
+    const item = (o: unknown) => {
+      const text = (first ? '[' : ',\n') + JSON.stringify(o);
+      first = false;
+      if (!res.writableEnded) res.write(text);
+    };
+    const finish = (last: unknown) => {
+      item(last);
+      if (!res.writableEnded) res.end(']\n');
+    };
+    await this.runClientQuery(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) }, {
+      start: (h) => {
+        res.writeHead(200, { 'content-type': responseType(req) });
+        item({ header: { queryId: h.id, schema: schemaText(h.columns) } });
+      },
+      row: (row) => item({ row: { columns: row } }),
+      end: (reason) => finish({ finalMessage: reason }),
+      error: (e) => finish({ errorMessage: toRestError(e, sql).body }),
+    });
+  }
+
+  /** POST /query-stream: delimited (default) or one JSON array (Accept: application/json). */
+  private async queryStream(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const body = (await readJson(req)) as { sql?: unknown; ksql?: unknown; properties?: Record<string, unknown>; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
+    const sql = typeof body?.sql === 'string' ? body.sql : typeof body?.ksql === 'string' ? body.ksql : undefined;
+    if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "sql" string field.');
+    const asJson = wantsJson(req);
+    let first = true;
+    const out = (o: unknown) => {
+      if (res.writableEnded) return;
+      if (asJson) {
+        res.write((first ? '[' : ',') + JSON.stringify(o));
+        first = false;
+      } else res.write(JSON.stringify(o) + '\n');
+    };
+    const finish = () => {
+      if (!res.writableEnded) res.end(asJson ? (first ? '[]' : ']') : undefined);
+    };
+    let id: string | undefined;
+    await this.runClientQuery(req, res, { sql, properties: stringRecord(body.properties ?? body.streamsProperties), variables: variableMap(body.sessionVariables) }, {
+      start: (h) => {
+        id = h.id;
+        if (h.kind === 'push') this.streams.set(h.id, h);
+        res.writeHead(200, { 'content-type': asJson ? 'application/json' : DELIMITED });
+        out({ queryId: h.id, columnNames: columnNames(h.columns), columnTypes: columnTypes(h.columns) });
+      },
+      row: (row) => out(row),
+      end: () => {
+        if (id !== undefined) this.streams.delete(id);
+        finish();
+      },
+      error: (e) => {
+        if (id !== undefined) this.streams.delete(id);
+        out(toRestError(e, sql).body);
+        finish();
+      },
+    });
+  }
+
+  /**
+   * Runs a transient query for a request: statement errors before the start are HTTP errors; the
+   * query is closed when the client goes away; the server's shutdown ends it with a final message.
+   */
+  private async runClientQuery(
+    _req: HttpRequest,
+    res: HttpResponse,
+    request: { sql: string; properties: Record<string, string>; variables: Map<string, string> },
+    out: { start(h: TransientQueryHandle): void; row(r: unknown[]): void; end(reason: string): void; error(e: Error): void },
+  ): Promise<void> {
+    const entry: { handle?: TransientQueryHandle; shutdown(): void } = {
+      shutdown: () => {
+        out.end('Server shutting down');
+        void entry.handle?.close();
+      },
+    };
+    let ended = false;
+    try {
+      entry.handle = await startTransient(this.engine, request, {
+        onStart: (h) => out.start(h),
+        onRow: (r) => out.row(r),
+        onEnd: (reason) => {
+          ended = true;
+          out.end(reason);
+        },
+        onError: (e) => {
+          ended = true;
+          out.error(e);
+        },
+      });
+    } catch (e) {
+      throw toRestError(e, request.sql);
+    }
+    this.running.add(entry);
+    const handle = entry.handle;
+    res.on('close', () => {
+      if (!ended) void handle.close();
+    });
+    await handle.done.catch(() => undefined);
+    this.running.delete(entry);
+  }
+
+  private async closeQuery(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const body = (await readJson(req)) as { queryId?: unknown };
+    const id = typeof body?.queryId === 'string' ? body.queryId : undefined;
+    const h = id === undefined ? undefined : this.streams.get(id);
+    if (!h) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, `No query with id ${String(id)}`);
+    this.streams.delete(id!);
+    await h.close();
+    res.writeHead(200, {});
+    res.end();
+  }
+
+  /** POST /inserts-stream: first line {"target"}, then one JSON object per line; an ack per row. */
+  private async insertsStream(req: HttpRequest, res: HttpResponse): Promise<void> {
+    const asJson = wantsJson(req);
+    let insert: ((row: unknown) => Promise<void>) | undefined;
+    let seq = 0;
+    let first = true;
+    let failed = false;
+    const ack = (o: unknown) => {
+      if (asJson) {
+        res.write((first ? '[' : ',') + JSON.stringify(o));
+        first = false;
+      } else res.write(JSON.stringify(o) + '\n');
+    };
+    const onLine = async (line: string) => {
+      if (failed || line.trim() === '') return;
+      if (!insert) {
+        let target: unknown;
+        try {
+          target = (JSON.parse(line) as { target?: unknown }).target;
+        } catch (e) {
+          throw toRestError(e);
+        }
+        if (typeof target !== 'string') throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid JSON in inserts stream: the first line must be {"target": "<stream>"}');
+        try {
+          insert = createInserter(this.engine, target);
+        } catch (e) {
+          throw toRestError(e);
+        }
+        res.writeHead(200, { 'content-type': asJson ? 'application/json' : DELIMITED });
+        return;
+      }
+      const n = seq++;
+      try {
+        await insert(JSON.parse(line));
+        ack({ status: 'ok', seq: n });
+      } catch (e) {
+        const err = toRestError(e).body;
+        ack({ status: 'error', seq: n, error_code: err.error_code, message: err.message });
+        failed = true;
+      }
+    };
+    let buffered = '';
+    for await (const chunk of req) {
+      buffered += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        await onLine(line);
+      }
+    }
+    await onLine(buffered);
+    if (!insert) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid inserts stream: missing the {"target": "<stream>"} line');
+    res.end(asJson ? (first ? '[]' : ']') : undefined);
+  }
+
+  /** Ends every running query with a final message (graceful shutdown). */
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const q of [...this.running]) q.shutdown();
+    this.running.clear();
+  }
+
+  /** A new transient query id (for WebSocket subscriptions that share one query). */
+  static newId(): string {
+    return `transient_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+
+export async function readBody(req: HttpRequest): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+    size += b.length;
+    if (size > MAX_BODY) throw RestError.generic(413, 41300, 'Request body too large');
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: HttpRequest): Promise<unknown> {
+  const text = await readBody(req);
+  if (text.trim() === '') throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: empty body');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, `Invalid JSON in request: ${(e as Error).message}`);
+  }
+}
+
+function wantsJson(req: HttpRequest): boolean {
+  const accept = String(req.headers['accept'] ?? '');
+  return accept.includes('application/json') && !accept.includes(DELIMITED);
+}
+
+/** /ksql and /query answer in the media type asked for: ksqlDB's v1 type unless plain JSON is wanted. */
+function responseType(req: HttpRequest): string {
+  const accept = String(req.headers['accept'] ?? '');
+  return accept.includes('application/json') && !accept.includes(KSQL_V1) ? 'application/json' : KSQL_V1;
+}
+
+export function sendJson(res: HttpResponse, status: number, body: unknown, contentType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: HttpResponse, e: RestError): void {
+  if (res.writableEnded) return;
+  if (res.headersSent) {
+    // Mid-stream: the error is written in-stream and the response ends.
+    res.end(JSON.stringify(e.body) + '\n');
+    return;
+  }
+  sendJson(res, e.status, e.body, 'application/json');
+}

@@ -1,0 +1,131 @@
+/**
+ * The Sluice server: ksqlDB's REST API, HTTP/1.1 and HTTP/2 cleartext (prior knowledge) on one
+ * port, plus WebSocket push queries on /ws/query.
+ *
+ * Each connection's first bytes decide its protocol: the HTTP/2 client preface (`PRI * HTTP/2.0`)
+ * hands the socket to an http2 server, anything else to the http server. Both call the same
+ * RestApi handler.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Engine } from '../engine/engine.js';
+import type { HttpRequest, HttpResponse } from './http-types.js';
+import { PushHub, type PushHubOptions } from './push-hub.js';
+import { RestApi, type RestApiOptions } from './rest-api.js';
+
+export interface ServerOptions extends RestApiOptions, PushHubOptions {
+  readonly port?: number;
+  /** Default 127.0.0.1 (ksqlDB binds 0.0.0.0; pass '0.0.0.0' to listen on every interface). */
+  readonly host?: string;
+}
+
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+
+export class SluiceServer {
+  readonly api: RestApi;
+  readonly hub: PushHub;
+  private readonly net: NetServer;
+  private readonly http: HttpServer;
+  private readonly h2: Http2Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Set<ServerHttp2Session>();
+  private closing?: Promise<void>;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly options: ServerOptions = {},
+  ) {
+    this.api = new RestApi(engine, options);
+    this.hub = new PushHub(engine, options);
+    const handler = (req: HttpRequest, res: HttpResponse) => this.api.handle(req, res);
+    this.http = createHttpServer((req, res) => handler(req, res as unknown as HttpResponse));
+    this.http.keepAliveTimeout = 30_000;
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    this.h2 = createHttp2Server((req, res) => handler(req as unknown as HttpRequest, res as unknown as HttpResponse));
+    this.h2.on('session', (s: ServerHttp2Session) => {
+      this.sessions.add(s);
+      s.on('close', () => this.sessions.delete(s));
+    });
+    this.net = createNetServer((socket) => this.sniff(socket));
+  }
+
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.net.once('error', reject);
+      this.net.listen(this.options.port ?? 8088, this.options.host ?? '127.0.0.1', () => {
+        this.net.off('error', reject);
+        resolve(this.net.address() as AddressInfo);
+      });
+    });
+  }
+
+  get address(): AddressInfo {
+    return this.net.address() as AddressInfo;
+  }
+
+  /** `http://host:port` of the listening server. */
+  get url(): string {
+    const a = this.address;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address === '0.0.0.0' ? '127.0.0.1' : a.address;
+    return `http://${host}:${a.port}`;
+  }
+
+  private sniff(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const n = Math.min(seen.length, H2_PREFACE.length);
+      const isH2Prefix = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (isH2Prefix && seen.length < H2_PREFACE.length) return; // need more bytes to decide
+      socket.off('data', onData);
+      socket.pause();
+      socket.unshift(seen);
+      (isH2Prefix ? this.h2 : this.http).emit('connection', socket);
+      socket.resume();
+    };
+    socket.on('data', onData);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.replace(/\/+$/, '') !== '/ws/query') {
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n\r\n' + JSON.stringify({ '@type': 'generic_error', error_code: 40400, message: `Not found: ${url.pathname}` }));
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.hub.accept(ws, url.searchParams.get('request')));
+  }
+
+  /**
+   * Graceful shutdown: stop accepting connections, end running queries with a final message,
+   * let responses finish, then close the remaining connections. The engine is the caller's.
+   */
+  close(graceMs = 2000): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
+      this.api.shutdown();
+      await this.hub.close();
+      for (const s of this.sessions) s.close();
+      this.http.closeIdleConnections();
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      const drained = new Promise<void>((resolve) => {
+        const check = () => (this.sockets.size === 0 ? resolve() : setTimeout(check, 20).unref());
+        check();
+      });
+      await Promise.race([drained, deadline]);
+      for (const s of this.sockets) s.destroy();
+      for (const c of this.wss.clients) c.terminate();
+      this.wss.close();
+      await stopped;
+    })();
+    return this.closing;
+  }
+}
