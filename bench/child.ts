@@ -10,10 +10,10 @@
  */
 import { join } from 'node:path';
 import { Engine } from '../src/engine/engine.js';
-import type { Log, LogRecord } from '../src/storage/log/log.js';
+import type { Log } from '../src/storage/log/log.js';
 import { openEmbeddedLog } from '../src/storage/log/embedded/index.js';
 import { openKafkaLog } from '../src/storage/log/kafka/index.js';
-import { runBaseline } from './baselines.js';
+import { CompactInput, runBaseline } from './baselines.js';
 import { CASES, sourceDdl, type InputTopic, type QueryCase, type TopicMap } from './cases.js';
 
 export interface ChildRequest {
@@ -148,21 +148,23 @@ async function runQueryCase(c: QueryCase, req: ChildRequest, prepLog: Log, kafka
   }
 }
 
-/** All records of `topics` in append order, through a consumer of the embedded log (at most `limit` per topic). */
-async function readInput(log: Log, topics: string[], limitTotal: number | undefined): Promise<LogRecord[]> {
+/** The records of `topics` in append order, through a consumer of the embedded log (at most `limit`). */
+async function readInput(log: Log, topics: string[], limit: number | undefined): Promise<CompactInput> {
   const consumer = await log.createConsumer({ groupId: `bench-baseline-${process.pid}-${Date.now()}`, topics, autoOffsetReset: 'earliest' });
-  const out: LogRecord[] = [];
+  const out = new CompactInput();
   try {
     for (;;) {
-      const batch = await consumer.poll(10_000, 0);
+      const batch = await consumer.poll(5000, 0);
       if (batch.length === 0) break;
-      for (const r of batch) out.push(r);
-      if (limitTotal !== undefined && out.length >= limitTotal) break;
+      for (const r of batch) {
+        if (limit !== undefined && out.count >= limit) return out;
+        out.add(r);
+      }
     }
   } finally {
     await consumer.close();
   }
-  return limitTotal !== undefined ? out.slice(0, limitTotal) : out;
+  return out;
 }
 
 export function childWorkDir(root: string, name: string): string {

@@ -8,7 +8,7 @@ import type { DataSource } from '../engine/metastore.js';
 import type { AggregateCall, AggregateQueryPlan, OutputColumn, WindowPlan } from '../plan/logical/plan.js';
 import type { Column, LogicalSchema } from '../types/schema.js';
 import { compileExpression, inferType, type CompileContext } from '../expr/compile.js';
-import { resolveOverload } from '../functions/resolve.js';
+import { resolveAggregate } from '../functions/aggregate/resolve-aggregate.js';
 import { formatExpression } from '../parser/format.js';
 import { formatType, T, type SqlType } from '../types/sql-type.js';
 import { AnalysisError } from '../errors.js';
@@ -74,6 +74,11 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
   groupBy.forEach((g, i) => {
     if (groupBy.slice(0, i).some((h) => exprEquals(h, g))) throw new AnalysisError(`Duplicate GROUP BY expression: ${formatExpression(g)}`);
   });
+  for (const g of groupBy) {
+    if (g.kind === 'ColumnRef' && (g.name === 'WINDOWSTART' || g.name === 'WINDOWEND')) {
+      throw new AnalysisError(`Reserved column name in select: \`${g.name}\`. Please remove or alias the column.`);
+    }
+  }
   const gbScope = scope.withClause('GROUP BY column');
   const groupTypes = groupBy.map((g) => inferType(g, gbScope, ctx));
 
@@ -123,12 +128,17 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
         return undefined;
       }
     });
-    const r = resolveOverload(fn.name, fn.overloads, args.map((a, i) => ({ type: argTypes[i]!, ...(literals[i] !== undefined ? { literal: literals[i] } : {}) })));
-    const nInit = r.overload.initParams ?? 0;
-    const columnArgs = args.slice(0, args.length - nInit);
-    const init = args.slice(args.length - nInit).map((a, i) => {
-      const lit = literals[args.length - nInit + i];
-      if (lit === undefined) throw new AnalysisError(`Parameter ${i + columnArgs.length + 1} of ${call.name} must be a literal.`);
+    const r = resolveAggregate(
+      fn,
+      args.map((a, i) => ({ type: argTypes[i]!, ...(literals[i] !== undefined ? { literal: literals[i] } : {}) })),
+      args.map((a) => formatExpression(a)),
+    );
+    const columnArgs = args.slice(0, r.columnArgCount);
+    const init = args.slice(r.columnArgCount).map((a, i) => {
+      const lit = literals[r.columnArgCount + i];
+      if (lit === undefined) {
+        throw new AnalysisError(`Parameter ${r.columnArgCount + i + 1} passed to function ${call.name} must be a literal constant, but was expression: '${formatExpression(a)}'`);
+      }
       return lit;
     });
     const index = aggregates.length;
@@ -190,15 +200,27 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
   const valueColumns: OutputColumn[] = rewritten.filter((_c, i) => !usedAsKey.has(i)).map((c) => ({ name: c.name, expr: c.expr }));
 
   const aggScope = new LayoutScope(aggLayout, [], 'SELECT column');
+  // Errors about the aggregated row name its synthetic columns; put the user's expressions back.
+  const explain = <R>(prefix: string, f: () => R): R => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof AnalysisError)) throw e;
+      const msg = e.message
+        .replace(/\$AGG(\d+)/g, (_m, i: string) => formatExpression(aggregates[Number(i)]!.call))
+        .replace(/\$KEY(\d+)/g, (_m, i: string) => formatExpression(groupBy[Number(i)]!));
+      throw new AnalysisError(prefix && !/cannot be resolved\.$/.test(msg) ? prefix + msg : msg, e.pos);
+    }
+  };
   const typed = (cols: OutputColumn[], ns: 'KEY' | 'VALUE'): Column[] =>
     cols.map((c) => {
-      const type = clauseType('Invalid Select: ', () => inferType(c.expr, aggScope, ctx));
+      const type = explain('', () => clauseType('Invalid Select: ', () => inferType(c.expr, aggScope, ctx)));
       if (type.kind === 'NULL') throw new AnalysisError(`Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).`);
       return { name: c.name, type, namespace: ns };
     });
   const outputSchema: LogicalSchema = { key: typed(keyColumns, 'KEY'), value: typed(valueColumns, 'VALUE'), headers: [] };
   if (having) {
-    const t = inferType(having, aggScope.withClause('HAVING column'), ctx);
+    const t = explain('Error in HAVING expression: ', () => inferType(having!, aggScope.withClause('HAVING column'), ctx));
     if (t.kind !== 'BOOLEAN') throw new AnalysisError(`Type error in HAVING expression: Should evaluate to boolean but is ${formatExpression(query.having!)} (${formatType(t)}) instead.`);
   }
   if (missing.length > 0) {

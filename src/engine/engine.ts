@@ -17,7 +17,7 @@ import { builtinFunctions, type FunctionRegistry } from '../functions/registry.j
 import { schemaFromColumns } from '../analyzer/source-schema.js';
 import { intProperty, str, validateProperties, validateTimestampColumn } from '../analyzer/with-properties.js';
 import { analyzeStreamQuery } from '../analyzer/stream-query.js';
-import type { SinkSpec } from '../plan/logical/plan.js';
+import type { AggregateQueryPlan, SinkSpec } from '../plan/logical/plan.js';
 import type { QueryPlan } from '../runtime/persistent-query.js';
 import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
 import { StateDb } from '../storage/state/state-db.js';
@@ -307,6 +307,7 @@ export class Engine {
       );
     }
     const rekeyed = plan.kind === 'aggregateQuery' ? true : plan.rekeyed;
+    if (plan.kind === 'aggregateQuery') checkIntermediateState(plan, st.properties, source);
     const window = plan.kind === 'aggregateQuery' && plan.window ? { type: plan.window.kind, ...(plan.window.kind !== 'SESSION' ? { sizeMs: plan.window.sizeMs } : {}) } : undefined;
     const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, rekeyed, props, window);
     const queryId = existing?.createdBy ?? `${st.sourceType === 'STREAM' ? 'CSAS' : 'CTAS'}_${st.name}_${this.queryCounter++}`;
@@ -678,6 +679,14 @@ export class Engine {
 
 type Properties = Readonly<Record<string, string | number | boolean>>;
 
+/** Aggregates whose intermediate state is structured cannot be kept in DELIMITED / KAFKA values. */
+function checkIntermediateState(plan: AggregateQueryPlan, with_: Properties, source: DataSource): void {
+  const valueFormat = String(with_['VALUE_FORMAT'] ?? with_['FORMAT'] ?? source.valueFormat).toUpperCase();
+  if ((valueFormat === 'DELIMITED' || valueFormat === 'KAFKA') && plan.aggregates.some((a) => a.overload.complexState)) {
+    throw new AnalysisError('One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.');
+  }
+}
+
 /** Invalid configuration values in a WITH clause fail statement preparation, in ksqlDB's words. */
 function prepare<R>(f: () => R): R {
   try {
@@ -705,7 +714,10 @@ function windowFromProperties(props: Properties): WindowInfo | undefined {
   }
   if (sizeText === undefined) throw new AnalysisError(`${type} windows require 'WINDOW_SIZE' to be set.`);
   const sizeMs = parseDurationText(sizeText);
-  if (sizeMs === undefined) throw new AnalysisError(`Invalid WINDOW_SIZE: ${sizeText}`);
+  if (sizeMs === undefined) {
+    const unit = /^\s*\d+\s*(\S+)/.exec(sizeText)?.[1]?.toUpperCase() ?? '';
+    throw new AnalysisError(`Configuration WINDOW_SIZE is invalid: Invalid duration: '${sizeText}'. Unknown time unit: '${unit}'`);
+  }
   return { type, sizeMs };
 }
 

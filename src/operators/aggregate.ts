@@ -24,6 +24,8 @@ interface GroupState {
   readonly key: unknown[];
   readonly accs: unknown[];
   ts: number;
+  /** The last row emitted for it passed HAVING (so a failing update must delete it downstream). */
+  passed?: boolean;
 }
 
 export type AggregateEmit = (key: readonly unknown[], value: readonly unknown[] | null, ts: number, window?: WindowBounds) => void;
@@ -77,10 +79,10 @@ export class AggregateOperator {
 
     const aggs = this.aggregators;
     const codec = {
-      encode: (g: GroupState) => JSON.stringify([encodeValue(g.key), g.ts, ...g.accs.map((a, i) => aggs[i]!.serialize(a))]),
+      encode: (g: GroupState) => JSON.stringify([encodeValue(g.key), g.ts, g.passed ? 1 : 0, ...g.accs.map((a, i) => aggs[i]!.serialize(a))]),
       decode: (text: string): GroupState => {
-        const [k, ts, ...accs] = JSON.parse(text) as [string, number, ...string[]];
-        return { key: decodeValue(k) as unknown[], ts, accs: accs.map((a, i) => aggs[i]!.deserialize(a)) };
+        const [k, ts, passed, ...accs] = JSON.parse(text) as [string, number, number, ...string[]];
+        return { key: decodeValue(k) as unknown[], ts, passed: passed === 1, accs: accs.map((a, i) => aggs[i]!.deserialize(a)) };
       },
     };
     if (plan.window) this.windows = state.windows('agg', codec);
@@ -204,7 +206,7 @@ export class AggregateOperator {
       g = { key, ts: Math.max(g.ts, s.value.ts), accs: g.accs.map((acc, i) => this.aggregators[i]!.merge!(acc, s.value.accs[i])) };
       this.windows!.put(ks, s.start, s.end, undefined);
       // The merged-away session is deleted downstream.
-      if (!this.plan.emitFinal) this.emit(this.outputKey(g.key, s), null, ts, { start: s.start, end: s.end });
+      if (!this.plan.emitFinal) this.emit(this.outputKey(g.key, s), null, s.value.ts, { start: s.start, end: s.end });
       else this.pendingFinal.delete(`${ks}|${s.start}|${s.end}`);
     }
     for (let i = 0; i < this.aggregators.length; i++) g.accs[i] = this.aggregators[i]!.add(g.accs[i], args[i]!);
@@ -250,9 +252,12 @@ export class AggregateOperator {
     const row = this.aggRow(g, window);
     const key = this.keyOut.map((f) => f(row));
     if (this.having && this.having(row) !== true) {
-      this.emit(key, null, g.ts, window);
+      // Like a KTable filter: only a row that was there before needs deleting.
+      if (g.passed) this.emit(key, null, g.ts, window);
+      g.passed = false;
       return;
     }
+    g.passed = true;
     this.emit(key, this.valueOut.map((f) => f(row)), g.ts, window);
   }
 

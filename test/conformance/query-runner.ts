@@ -14,6 +14,7 @@ import { parseStatements } from '../../src/parser/parse.js';
 import { resolveTypeNode } from '../../src/types/type-node.js';
 import { formatType, typeEquals } from '../../src/types/sql-type.js';
 import { Decimal } from '../../src/types/decimal.js';
+import { JsonNumber, parseExact } from '../../src/serde/json-exact.js';
 import { joinWindowedKey, splitWindowedKey, type WindowKind } from '../../src/serde/windowed.js';
 import type { TestCase, VectorRecord } from './vectors.js';
 import { FunctionRegistry } from '../../src/functions/registry.js';
@@ -204,7 +205,8 @@ function decode(b: Buffer | null, source: DataSource | undefined, isKey: boolean
       return null;
     default:
       try {
-        return JSON.parse(b.toString('utf8'));
+        // Numbers keep their text, so a DECIMAL's scale can be compared (3.40 is not 3.4).
+        return parseExact(b.toString('utf8'));
       } catch {
         return b.toString('utf8');
       }
@@ -220,7 +222,8 @@ function unwindow(r: LogRecord, source: DataSource | undefined): { key: Buffer |
 
 function describe(r: LogRecord, source: DataSource | undefined): string {
   const { key, window } = unwindow(r, source);
-  return JSON.stringify({ key: decode(key, source, true), value: decode(r.value, source, false), timestamp: r.timestamp, ...(window ? { window } : {}) });
+  const plain = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (x instanceof JsonNumber ? Number(x.text) : x)));
+  return JSON.stringify({ key: plain(decode(key, source, true)), value: plain(decode(r.value, source, false)), timestamp: r.timestamp, ...(window ? { window } : {}) });
 }
 
 function compareRecord(e: VectorRecord, g: LogRecord, source: DataSource | undefined): string | undefined {
@@ -244,6 +247,11 @@ function compareRecord(e: VectorRecord, g: LogRecord, source: DataSource | undef
 /** Structural equality as ksqlDB's harness: field names as written or upper-cased, doubles within 1e-6. */
 export function jsonEquals(expected: unknown, actual: unknown): boolean {
   if (expected === null || expected === undefined) return actual === null || actual === undefined;
+  if (actual instanceof JsonNumber) {
+    // A decimal expected as a string must match digit for digit (same scale); numbers numerically.
+    if (typeof expected === 'string') return expected === actual.text;
+    return jsonEquals(expected, Number(actual.text));
+  }
   if (typeof expected === 'number') {
     if (typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual))) return Math.abs(expected - Number(actual)) <= 1e-6;
     return typeof actual === 'number' && (expected === actual || Math.abs(expected - actual) <= 1e-6 * Math.max(1, Math.abs(expected)));

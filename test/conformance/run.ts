@@ -7,6 +7,7 @@
  */
 import { isStateless, listVectorFiles, loadCases, type TestCase } from './vectors.js';
 import { runQueryCase } from './query-runner.js';
+import { restSkipReason, runRestCase } from './rest-runner.js';
 
 export interface Args {
   dirs: string[];
@@ -57,13 +58,14 @@ export async function runConformance(args: Args, out: (line: string) => void = c
       const t: Totals = { passed: 0, failed: 0, skipped: 0 };
       const failures: string[] = [];
       for (const tc of cases) {
-        const skip = tc.skip ?? (tc.test.responses !== undefined || tc.test.expectedError !== undefined ? 'REST vector: the REST API is not implemented yet' : undefined);
+        const isRest = tc.test.responses !== undefined || tc.test.expectedError !== undefined;
+        const skip = tc.skip ?? (isRest ? restSkipReason(tc) : undefined);
         if (skip) {
           t.skipped++;
           skipReasons.set(skip, (skipReasons.get(skip) ?? 0) + 1);
           continue;
         }
-        const r = await runQueryCase(tc, { restart: args.restart });
+        const r = isRest ? await runRestCase(tc) : await runQueryCase(tc, { restart: args.restart });
         if (r.passed) t.passed++;
         else {
           t.failed++;

@@ -90,7 +90,7 @@ describe('SUM / AVG / SUM_LIST', () => {
   });
 
   it('SUM_LIST sums array elements, skipping nulls', () => {
-    expect(run(plan('SUM_LIST', [T.array(T.BIGINT)]), [[1, 1], [2, 2], [100, 100, null]])).toEqual([2, 6, 206]);
+    expect(run(plan('SUM_LIST', [T.array(T.BIGINT)]), [[[1, 1]], [[2, 2]], [[100, 100, null]]])).toEqual([2, 6, 206]);
   });
 });
 
@@ -272,7 +272,7 @@ describe('EARLIEST_BY_OFFSET / LATEST_BY_OFFSET', () => {
   it('works on complex types', () => {
     const l = plan('LATEST_BY_OFFSET', [T.array(T.INTEGER)]);
     expect(formatType(l.returnType)).toBe('ARRAY<INTEGER>');
-    expect(run(l, [[1, 2], [3]])).toEqual([[1, 2], [3]]);
+    expect(run(l, [[[1, 2]], [[3]]])).toEqual([[1, 2], [3]]);
   });
 });
 
