@@ -237,10 +237,11 @@ export class Repl {
   /** The interactive loop on stdin/stdout. Resolves on exit (Ctrl-D or `exit`). */
   async interactive(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
     const terminal = Boolean((input as { isTTY?: boolean }).isTTY);
-    const rl: Interface = createInterface({ input, output, terminal, prompt: 'sluice> ', history: [...this.history].reverse(), historySize: 1000 });
+    // Before the readline interface exists: lines read while nothing iterates it would be lost.
     const info = await this.client.get('/info').catch(() => undefined);
     const version = (info as { KsqlServerInfo?: { version?: string } } | undefined)?.KsqlServerInfo?.version;
     this.print(version ? `Connected to ${this.client.server} (server version ${version}). Type 'help' for help, Ctrl-D to exit.` : `Could not reach ${this.client.server}; statements will fail until it is up.`);
+    const rl: Interface = createInterface({ input, output, terminal, prompt: 'sluice> ', history: [...this.history].reverse(), historySize: 1000 });
     const onInterrupt = () => {
       if (this.interrupt()) return;
       if (terminal) {

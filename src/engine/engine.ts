@@ -18,7 +18,8 @@ import { schemaFromColumns } from '../analyzer/source-schema.js';
 import { intProperty, str, validateProperties, validateTimestampColumn } from '../analyzer/with-properties.js';
 import { analyzeStreamQuery } from '../analyzer/stream-query.js';
 import type { AggregateQueryPlan, SinkSpec } from '../plan/logical/plan.js';
-import type { QueryPlan } from '../runtime/persistent-query.js';
+import { queryTopics, type QueryPlan } from '../runtime/persistent-query.js';
+import { analyzeJoinQuery } from '../analyzer/join-query.js';
 import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
 import { StateDb } from '../storage/state/state-db.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
@@ -275,6 +276,16 @@ export class Engine {
 
   /** Plan a persistent query; `resultType` is what the query produces (a stream or a table). */
   private planQuery(query: Query, sinkName: string | undefined, props: Properties, engineProps: Record<string, string>): { plan: QueryPlan; source: DataSource; resultType: 'STREAM' | 'TABLE' } {
+    if (query.from.kind === 'Join') {
+      const ts = str(props, 'TIMESTAMP')?.toUpperCase();
+      const tf = str(props, 'TIMESTAMP_FORMAT');
+      const plan = analyzeJoinQuery(query, (n) => this.metastore.requireSource(n), this.compileContext(), {
+        ...(sinkName !== undefined ? { sinkName } : {}),
+        ...(ts !== undefined ? { timestampColumn: ts } : {}),
+        ...(tf !== undefined ? { timestampFormat: tf } : {}),
+      });
+      return { plan, source: plan.sources[0]!.source, resultType: plan.resultType };
+    }
     const { source, alias } = this.resolveSingleSource(query);
     const ts = str(props, 'TIMESTAMP')?.toUpperCase();
     const tf = str(props, 'TIMESTAMP_FORMAT');
@@ -306,14 +317,14 @@ export class Engine {
         `Invalid result type. Your SELECT query produces a ${resultType}. Please use CREATE ${resultType} AS SELECT statement instead.`,
       );
     }
-    const rekeyed = plan.kind === 'aggregateQuery' ? true : plan.rekeyed;
+    const rekeyed = plan.kind === 'aggregateQuery' ? true : plan.kind === 'joinQuery' ? true : plan.rekeyed;
     if (plan.kind === 'aggregateQuery') checkIntermediateState(plan, st.properties, source);
     const window = plan.kind === 'aggregateQuery' && plan.window ? { type: plan.window.kind, ...(plan.window.kind !== 'SESSION' ? { sizeMs: plan.window.sizeMs } : {}) } : undefined;
     const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, rekeyed, props, window);
     const queryId = existing?.createdBy ?? `${st.sourceType === 'STREAM' ? 'CSAS' : 'CTAS'}_${st.name}_${this.queryCounter++}`;
     if (existing?.createdBy) await this.stopQuery(existing.createdBy);
-    const tsColumn = plan.kind === 'streamQuery' ? plan.timestampColumn : undefined;
-    const tsFormat = plan.kind === 'streamQuery' ? plan.timestampFormat : undefined;
+    const tsColumn = plan.kind !== 'aggregateQuery' ? plan.timestampColumn : undefined;
+    const tsFormat = plan.kind !== 'aggregateQuery' ? plan.timestampFormat : undefined;
     this.metastore.putSource({
       name: st.name,
       type: st.sourceType,
@@ -492,7 +503,7 @@ export class Engine {
     }
     if (st.deleteTopic && source.isSource) throw new ExecutionError(`Cannot delete topic for read-only source: ${source.name}`);
     const writers = [...this.queries.values()].filter((q) => q.sinkSpec.name === source.name);
-    const readers = [...this.queries.values()].filter((q) => q.plan.source.name === source.name && q.sinkSpec.name !== source.name);
+    const readers = [...this.queries.values()].filter((q) => querySources(q.plan).includes(source.name) && q.sinkSpec.name !== source.name);
     if (readers.length > 0 && !this.replaying) {
       throw new ExecutionError(
         `Cannot drop ${source.name}.\nThe following queries read from this source: [${readers.map((q) => q.id).join(', ')}].\nThe following queries write into this source: [${writers.map((q) => q.id).join(', ')}].\nYou need to terminate them before dropping ${source.name}.`,
@@ -604,11 +615,11 @@ export class Engine {
   private async startQuery(id: string, text: string, plan: QueryPlan, sink: SinkSpec, props: Record<string, string>): Promise<void> {
     const consumer = await this.log.createConsumer({
       groupId: `_confluent-ksql-${props['ksql.service.id'] ?? 'default_'}query_${id}`,
-      topics: [plan.source.topic],
+      topics: queryTopics(plan),
       autoOffsetReset: (props['auto.offset.reset'] ?? 'latest') === 'earliest' ? 'earliest' : 'latest',
     });
     // Stateful queries keep their state (and the input positions it reflects) in SQLite.
-    const stateful = plan.kind === 'aggregateQuery';
+    const stateful = plan.kind !== 'streamQuery';
     let state: StateDb | null = null;
     if (stateful) {
       mkdirSync(join(this.dataDir, 'state'), { recursive: true });
@@ -622,7 +633,7 @@ export class Engine {
       consumer,
       state,
       config: props,
-      sourcePartitions: (await this.log.describeTopic(plan.source.topic))?.partitions ?? 1,
+      sourcePartitions: (await this.log.describeTopic(queryTopics(plan)[0]!))?.partitions ?? 1,
     });
     for (const [topic, positions] of q.resumePositions() ?? []) positions.forEach((o, p) => consumer.seek(topic, p, o));
     this.queries.set(id, q);
@@ -730,6 +741,11 @@ function checkSchemaNameProperties(props: Properties, keyFormat: string, valueFo
   if (props['KEY_SCHEMA_FULL_NAME'] !== undefined && !usesSchemaName(keyFormat)) {
     throw new AnalysisError(`${keyFormat} does not support the following configs: [fullSchemaName]`);
   }
+}
+
+/** Names of the sources a query reads. */
+function querySources(plan: QueryPlan): string[] {
+  return plan.kind === 'joinQuery' ? plan.sources.map((s) => s.source.name) : [plan.source.name];
 }
 
 function formatDefaults(props: Record<string, string>): { keyFormat?: string; valueFormat?: string; wrapSingleValues?: boolean } {

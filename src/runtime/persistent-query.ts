@@ -22,9 +22,13 @@ import { createSerde } from '../serde/index.js';
 import type { StateDb } from '../storage/state/state-db.js';
 import type { WindowBounds } from '../serde/windowed.js';
 import type { ProcessingLog } from './processing-log.js';
+import type { JoinQueryPlan } from '../analyzer/join-query.js';
+import { JoinScope } from '../analyzer/join-query.js';
+import { JoinRuntime, type JoinEvent } from '../operators/join.js';
+import { compileExpression, type CompileContext } from '../expr/compile.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
-export type QueryPlan = StreamQueryPlan | AggregateQueryPlan;
+export type QueryPlan = StreamQueryPlan | AggregateQueryPlan | JoinQueryPlan;
 
 export interface QueryDeps {
   readonly log: Log;
@@ -65,7 +69,6 @@ export class PersistentQuery {
       deps.processingLog.record({ queryId: id, type, message, timestamp: Date.now(), ...(r ? { topic: r.topic, partition: r.partition, offset: r.offset } : {}) });
     };
     const ctx = { functions: deps.functions, customTypes: deps.customTypes, onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
-    const decoder = createSourceDecoder(plan.source, onError);
     const sink = (this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError));
     const outTs = outputTimestamp(plan, onError);
     const write = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number, window?: WindowBounds) => {
@@ -74,6 +77,19 @@ export class PersistentQuery {
       sink.write(key, value, ts, current?.headers, window);
     };
 
+    if (plan.kind === 'joinQuery') {
+      const run = buildJoin(plan, ctx, deps.state!, (k, v, ts) => write(k, v, ts), () => current);
+      this.beforeCommit = run.beforeCommit;
+      this.process = (records) => {
+        for (const r of records) {
+          current = r;
+          run.process(r);
+        }
+        current = undefined;
+      };
+      return;
+    }
+    const decoder = createSourceDecoder(plan.source, onError);
     if (plan.kind === 'aggregateQuery') {
       const keySerde = plan.repartitioned ? createSerde(sinkSpec.keyFormat, plan.outputSchema.key, sinkSpec.keyOptions, true) : undefined;
       const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
@@ -117,8 +133,12 @@ export class PersistentQuery {
   /** Where a stateful query's committed state says to resume, per topic; undefined when stateless or new. */
   resumePositions(): Map<string, number[]> | undefined {
     if (!this.deps.state) return undefined;
-    const p = this.deps.state.positions(this.plan.source.topic);
-    return p ? new Map([[this.plan.source.topic, p]]) : undefined;
+    const out = new Map<string, number[]>();
+    for (const topic of queryTopics(this.plan)) {
+      const p = this.deps.state.positions(topic);
+      if (p) out.set(topic, p);
+    }
+    return out.size > 0 ? out : undefined;
   }
 
   /**
@@ -170,8 +190,8 @@ export class PersistentQuery {
 
 /** Output record timestamp: the input's ROWTIME, or the sink's TIMESTAMP column when given. */
 function outputTimestamp(plan: QueryPlan, onError: RecordErrorSink): OutTimestamp {
-  const column = plan.kind === 'streamQuery' ? plan.timestampColumn : undefined;
-  const format = plan.kind === 'streamQuery' ? plan.timestampFormat : undefined;
+  const column = plan.kind !== 'aggregateQuery' ? plan.timestampColumn : undefined;
+  const format = plan.kind !== 'aggregateQuery' ? plan.timestampFormat : undefined;
   const check = (ts: number | null): number | null => {
     if (ts === null || ts < 0) {
       onError('RECORD_PROCESSING_ERROR', `Invalid timestamp ${String(ts)} for the output record`);
@@ -192,5 +212,82 @@ function outputTimestamp(plan: QueryPlan, onError: RecordErrorSink): OutTimestam
       onError('RECORD_PROCESSING_ERROR', `Failed to extract timestamp: ${(e as Error).message}`);
       return null;
     }
+  };
+}
+
+/** The topics a query reads. */
+export function queryTopics(plan: QueryPlan): string[] {
+  return plan.kind === 'joinQuery' ? [...new Set(plan.sources.map((s) => s.source.topic))] : [plan.source.topic];
+}
+
+/**
+ * Wire a join query: one decoder per source, the join tree, then WHERE and the projection over the
+ * joined row. Records of each source enter the join node that has that source as a direct input.
+ */
+function buildJoin(
+  plan: JoinQueryPlan,
+  ctx: CompileContext,
+  state: StateDb,
+  write: (key: readonly unknown[] | null, value: readonly unknown[] | null, ts: number) => void,
+  current: () => LogRecord | undefined,
+): { process(r: LogRecord): void; beforeCommit(): void } {
+  const scope = new JoinScope(plan.sources, plan.layout, 'SELECT column');
+  const where = plan.where ? compileExpression(plan.where, scope, ctx).evaluate : undefined;
+  const keyFns = plan.keyColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
+  const valueFns = plan.valueColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
+  const tableResult = plan.resultType === 'TABLE';
+  const out = (e: JoinEvent) => {
+    const key = keyFns.map((f) => f(e.row));
+    if (e.deleted) {
+      if (tableResult) write(key, null, e.ts);
+      return;
+    }
+    if (where && where(e.row) !== true) {
+      // A table row that stops matching is deleted downstream.
+      if (tableResult) write(key, null, e.ts);
+      return;
+    }
+    write(key, valueFns.map((f) => f(e.row)), e.ts);
+  };
+  const root = new JoinRuntime(plan.root, plan, ctx, state, out, 'j');
+  // Route each source to the runtime node that takes it directly, and on which side.
+  const routes = new Map<number, { node: JoinRuntime; side: 'L' | 'R' }>();
+  let node: JoinRuntime | undefined = root;
+  let plannode = plan.root;
+  while (node) {
+    routes.set(plannode.right, { node, side: 'R' });
+    if (typeof plannode.left === 'number') {
+      routes.set(plannode.left, { node, side: 'L' });
+      break;
+    }
+    plannode = plannode.left;
+    node = node.leftChild;
+  }
+  const width = plan.layout.length;
+  const decoders = plan.sources.map((s, i) => ({
+    topic: s.source.topic,
+    offset: s.offset,
+    rowtime: s.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO'),
+    isTable: s.source.type === 'TABLE',
+    decoder: createSourceDecoder(s.source, (type, message, record) => ctx.onRowError?.(new Error(`${type}: ${message}${record ? '' : ''}`))),
+    route: routes.get(i)!,
+  }));
+  return {
+    process(r: LogRecord) {
+      for (const d of decoders) {
+        if (d.topic !== r.topic) continue;
+        if (d.isTable && r.key === null) continue;
+        const row = d.decoder.decode(r);
+        if (row === null) continue;
+        const full = new Array<unknown>(width).fill(null);
+        for (let i = 0; i < row.length; i++) full[d.offset + i] = row[i];
+        const e: JoinEvent = { row: full, ts: row[d.rowtime] as number, deleted: d.decoder.valueIsNull };
+        if (!d.isTable && e.deleted) continue;
+        if (d.route.side === 'L') d.route.node.onLeft(e);
+        else d.route.node.onRight(e);
+      }
+      void current;
+    },
+    beforeCommit: () => root.beforeCommit(),
   };
 }

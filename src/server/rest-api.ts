@@ -116,15 +116,18 @@ export class RestApi {
     const body = (await readJson(req)) as { ksql?: unknown; sql?: unknown; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
     const sql = typeof body?.ksql === 'string' ? body.ksql : typeof body?.sql === 'string' ? body.sql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "ksql" string field.');
+    // Each element ends its line (`,\n`, the last one `]\n`), so line-reading clients get every
+    // row as soon as it is written, and the whole body is one valid JSON array.
     let first = true;
-    const item = (o: unknown) => {
-      const text = (first ? '[' : ',\n') + JSON.stringify(o);
+    const write = (o: unknown, end: string) => {
+      const text = (first ? '[' : '') + JSON.stringify(o) + end;
       first = false;
       if (!res.writableEnded) res.write(text);
     };
+    const item = (o: unknown) => write(o, ',\n');
     const finish = (last: unknown) => {
-      item(last);
-      if (!res.writableEnded) res.end(']\n');
+      write(last, ']\n');
+      if (!res.writableEnded) res.end();
     };
     await this.runClientQuery(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) }, {
       start: (h) => {

@@ -9,7 +9,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Engine } from '../engine/engine.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
@@ -87,9 +87,13 @@ export class SluiceServer {
       if (isH2Prefix && seen.length < H2_PREFACE.length) return; // need more bytes to decide
       socket.off('data', onData);
       socket.pause();
-      socket.unshift(seen);
-      (isH2Prefix ? this.h2 : this.http).emit('connection', socket);
-      socket.resume();
+      if (isH2Prefix) {
+        this.h2.emit('connection', replaying(socket, seen));
+      } else {
+        socket.unshift(seen);
+        this.http.emit('connection', socket);
+        socket.resume();
+      }
     };
     socket.on('data', onData);
   }
@@ -128,4 +132,34 @@ export class SluiceServer {
     })();
     return this.closing;
   }
+}
+
+/**
+ * The socket as a Duplex that first yields the bytes already read from it. The http2 core reads
+ * a net.Socket's native handle directly (bytes put back with unshift() would be lost), but it
+ * accepts any Duplex.
+ */
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end(cb);
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  d.push(head);
+  socket.on('data', (c: Buffer) => {
+    if (!d.push(c)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('close', () => d.destroy());
+  return d;
 }

@@ -22,6 +22,7 @@ import { allScalarFunctions } from '../../src/functions/scalar/index.js';
 import { allTableFunctions } from '../../src/functions/table/index.js';
 import { testAggregateFunctions, testScalarFunctions, testTableFunctions } from './test-udfs.js';
 import { allAggregateFunctions } from '../../src/functions/aggregate/index.js';
+import type { CaseBackend } from './kafka-mode.js';
 
 /** Built-ins plus the test functions ksqlDB's harness loads from its test sources. */
 const functions = new FunctionRegistry(
@@ -39,15 +40,20 @@ export interface CaseResult {
 export interface RunOptions {
   /** Close and reopen the engine on the same data directory after half of the inputs (golden restart mode). */
   readonly restart?: boolean;
+  /** Run on another Log (Kafka mode, kafka-mode.ts) instead of the embedded one. */
+  readonly backend?: (tc: TestCase) => Promise<CaseBackend>;
 }
 
 export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise<CaseResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-conf-'));
-  const properties = { 'auto.offset.reset': 'earliest', ...tc.properties };
-  let engine = await Engine.open({ dataDir, properties, runQueries: false, functions });
+  const backend = opts.backend ? await opts.backend(tc) : undefined;
+  const properties = { 'auto.offset.reset': 'earliest', ...tc.properties, ...backend?.properties };
+  const open = () => Engine.open({ dataDir, properties, runQueries: false, functions, ...(backend ? { log: backend.log } : {}) });
+  const drain = (e: Engine) => (backend ? backend.drain(e) : e.drain());
+  let engine = await open();
   const captured = new Map<string, LogRecord[]>();
   const capture = (e: Engine) =>
-    e.log.onAppend!((r) => {
+    backend ? () => undefined : e.log.onAppend!((r) => {
       let list = captured.get(r.topic);
       if (!list) captured.set(r.topic, (list = []));
       list.push(r);
@@ -86,14 +92,14 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
     const inputs = tc.test.inputs ?? [];
     const half = opts.restart ? Math.floor(inputs.length / 2) : inputs.length;
     await produce(engine, inputs.slice(0, half));
-    await engine.drain();
+    await drain(engine);
     if (opts.restart) {
       unsubscribe();
       await engine.close();
-      engine = await Engine.open({ dataDir, properties, runQueries: false, functions });
+      engine = await open();
       unsubscribe = capture(engine);
       await produce(engine, inputs.slice(half));
-      await engine.drain();
+      await drain(engine);
     }
 
     if (expected) {
@@ -107,6 +113,8 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
       if (!l) byTopic.set(o.topic, (l = []));
       l.push(o);
     }
+    // Kafka has no onAppend: read the outputs back from the broker.
+    if (backend) for (const [t, rs] of await backend.readOutputs([...byTopic.keys()])) captured.set(t, rs);
     for (const [topic, exp] of byTopic) {
       const got = captured.get(topic) ?? [];
       const source = engine.metastore.sourcesForTopic(topic)[0];
@@ -120,7 +128,7 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
       }
     }
 
-    const postDiff = checkPost(tc, engine, [...captured.keys()]);
+    const postDiff = checkPost(tc, engine, backend ? backend.writtenTopics() : [...captured.keys()]);
     if (postDiff) return fail(postDiff);
     return { passed: true };
   } catch (e) {
@@ -128,6 +136,7 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
   } finally {
     unsubscribe();
     await engine.close().catch(() => undefined);
+    await backend?.finish(engine);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

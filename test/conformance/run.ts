@@ -1,5 +1,5 @@
 /**
- * `npm run conformance -- <dir> [--verbose] [--filter text] [--restart] [--stateless]`
+ * `npm run conformance -- <dir> [--verbose] [--filter text] [--restart] [--stateless] [--kafka [host:port]]`
  *
  * Runs every test of every ksqlDB vector file under <dir> and prints one line per file and a final
  * `N passed, N failed, N skipped`. Skips are only for named reasons (unsupported formats, tests
@@ -8,6 +8,7 @@
 import { isStateless, listVectorFiles, loadCases, type TestCase } from './vectors.js';
 import { runQueryCase } from './query-runner.js';
 import { restSkipReason, runRestCase } from './rest-runner.js';
+import { KafkaConformance } from './kafka-mode.js';
 
 export interface Args {
   dirs: string[];
@@ -16,6 +17,8 @@ export interface Args {
   restart: boolean;
   /** Only cases without tables, aggregation, windows or joins. */
   stateless: boolean;
+  /** Bootstrap address: run query cases on a KafkaLog there (kafka-mode.ts) instead of the embedded log. */
+  kafka?: string;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -26,6 +29,7 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (x === '--restart') a.restart = true;
     else if (x === '--stateless') a.stateless = true;
     else if (x === '--filter') a.filter = argv[++i];
+    else if (x === '--kafka') a.kafka = /^[^-/.][^/]*:\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : '127.0.0.1:9092';
     else a.dirs.push(x);
   }
   if (a.dirs.length === 0) a.dirs.push('../shared/conformance/ksqldb/query-validation-tests');
@@ -42,6 +46,8 @@ export async function runConformance(args: Args, out: (line: string) => void = c
   const totals: Totals = { passed: 0, failed: 0, skipped: 0 };
   const skipReasons = new Map<string, number>();
   const failCauses = new Map<string, number>();
+  const kafka = args.kafka !== undefined ? await KafkaConformance.open(args.kafka) : undefined;
+  const runOpts = { restart: args.restart, ...(kafka ? { backend: kafka.openCase.bind(kafka) } : {}) };
   for (const root of args.dirs) {
     for (const file of listVectorFiles(root)) {
       let cases: TestCase[];
@@ -65,7 +71,7 @@ export async function runConformance(args: Args, out: (line: string) => void = c
           skipReasons.set(skip, (skipReasons.get(skip) ?? 0) + 1);
           continue;
         }
-        const r = isRest ? await runRestCase(tc) : await runQueryCase(tc, { restart: args.restart });
+        const r = isRest ? await runRestCase(tc) : await runQueryCase(tc, runOpts);
         if (r.passed) t.passed++;
         else {
           t.failed++;
@@ -82,6 +88,7 @@ export async function runConformance(args: Args, out: (line: string) => void = c
       if (args.verbose) for (const f of failures) out(f);
     }
   }
+  await kafka?.close();
   if (skipReasons.size > 0) {
     out('');
     out('Skipped, by reason:');

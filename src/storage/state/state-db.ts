@@ -192,6 +192,7 @@ export class WindowStore<V> implements Flushable {
   private readonly del: Database.Statement<[string, number, number]>;
   private readonly forKey: Database.Statement<[string, number, number]>;
   private readonly expire: Database.Statement<[number]>;
+  private readonly byStart: Database.Statement<[string, number, number]>;
   private readonly all: Database.Statement<[]>;
 
   constructor(
@@ -208,6 +209,7 @@ export class WindowStore<V> implements Flushable {
     this.del = db.prepare(`DELETE FROM ${table} WHERE k = ? AND ws = ? AND we = ?`);
     this.forKey = db.prepare(`SELECT ws, we, v FROM ${table} WHERE k = ? AND we >= ? AND ws <= ? ORDER BY ws`);
     this.expire = db.prepare(`DELETE FROM ${table} WHERE we < ?`);
+    this.byStart = db.prepare(`SELECT ws, we, v FROM ${table} WHERE k = ? AND ws >= ? AND ws <= ? ORDER BY ws`);
     this.all = db.prepare(`SELECT k, ws, we, v FROM ${table} ORDER BY k, ws`);
     this.cache = new Cache(cacheSize);
   }
@@ -237,6 +239,15 @@ export class WindowStore<V> implements Flushable {
     return (this.forKey.all(key, from, to) as { ws: number; we: number; v: string }[]).map((r) => {
       const id = this.id(key, r.ws, r.we);
       const cached = this.cache.get(id);
+      return { key, start: r.ws, end: r.we, value: cached ?? this.codec.decode(r.v) };
+    });
+  }
+
+  /** Entries of `key` whose window start is within [from, to], by start. */
+  range(key: string, from: number, to: number): WindowEntry<V>[] {
+    this.flush();
+    return (this.byStart.all(key, from, to) as { ws: number; we: number; v: string }[]).map((r) => {
+      const cached = this.cache.get(this.id(key, r.ws, r.we));
       return { key, start: r.ws, end: r.we, value: cached ?? this.codec.decode(r.v) };
     });
   }

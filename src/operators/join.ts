@@ -1,0 +1,301 @@
+/**
+ * Join operators over the joined row (every source's columns side by side, then ROWKEY):
+ *
+ *  - stream-table: the table side is materialized by key; a stream record looks its key up.
+ *  - table-table: both sides materialized; an update on either side re-joins that key (inner,
+ *    left, right, full outer), deletes produce tombstones; foreign-key joins keep an index from
+ *    foreign key to left rows.
+ *  - stream-stream: both sides buffered by key and timestamp for the WITHIN window. Without a GRACE
+ *    PERIOD, outer joins emit null-padded rows as soon as a record finds no match (ksqlDB's legacy
+ *    behaviour); with one, they hold unmatched records until their window closes.
+ *
+ * Every node emits events to its parent (nested joins are always the left input) or, at the root,
+ * to the query's projection and sink. State lives in the query's SQLite state (src/storage/state).
+ */
+import type { JoinNode, JoinQueryPlan } from '../analyzer/join-query.js';
+import { JoinScope } from '../analyzer/join-query.js';
+import { compileExpression, type CompileContext } from '../expr/compile.js';
+import type { KvStore, StateDb, WindowStore } from '../storage/state/state-db.js';
+import { decodeValue, encodeValue, keyString } from '../storage/state/value-codec.js';
+
+export interface JoinEvent {
+  /** Full-width joined row (columns of sources outside this subtree are null). */
+  readonly row: unknown[];
+  readonly ts: number;
+  /** A delete (table changelogs only). */
+  readonly deleted: boolean;
+}
+
+export type JoinEmit = (e: JoinEvent) => void;
+
+interface Stored {
+  readonly row: unknown[];
+  readonly ts: number;
+}
+
+const rowCodec = {
+  encode: (s: Stored) => encodeValue([s.ts, s.row]),
+  decode: (t: string): Stored => {
+    const [ts, row] = decodeValue(t) as [number, unknown[]];
+    return { ts, row };
+  },
+};
+const listCodec = {
+  encode: (l: Stored[]) => encodeValue(l.map((s) => [s.ts, s.row])),
+  decode: (t: string): Stored[] => (decodeValue(t) as [number, unknown[]][]).map(([ts, row]) => ({ ts, row })),
+};
+
+/** Copy the columns of `sources` from `from` into `into`. */
+function fill(into: unknown[], from: readonly unknown[], ranges: readonly [number, number][]): void {
+  for (const [start, end] of ranges) for (let i = start; i < end; i++) into[i] = from[i];
+}
+
+export class JoinRuntime {
+  private readonly width: number;
+  private readonly keyIndex: number;
+  private readonly leftKey: (row: readonly unknown[]) => unknown;
+  private readonly rightKey: (row: readonly unknown[]) => unknown;
+  private readonly leftRanges: [number, number][];
+  private readonly rightRanges: [number, number][];
+  readonly leftChild?: JoinRuntime;
+  // state
+  private readonly leftTable?: KvStore<Stored>;
+  private readonly rightTable?: KvStore<Stored>;
+  private readonly fkIndex?: KvStore<string[]>;
+  private readonly leftBuf?: WindowStore<Stored[]>;
+  private readonly rightBuf?: WindowStore<Stored[]>;
+  private readonly outer?: KvStore<{ side: 'L' | 'R'; s: Stored; closeAt: number }>;
+  private readonly held = new Map<string, { side: 'L' | 'R'; s: Stored; closeAt: number }>();
+  private streamTime = -Infinity;
+  private heldSeq = 0;
+
+  constructor(
+    private readonly node: JoinNode,
+    plan: JoinQueryPlan,
+    ctx: CompileContext,
+    state: StateDb,
+    private readonly emit: JoinEmit,
+    id: string,
+  ) {
+    const scope = new JoinScope(plan.sources, plan.layout, 'JOIN ON column');
+    this.width = plan.layout.length;
+    this.keyIndex = this.width - 1;
+    this.leftKey = compileExpression(node.leftKey, scope, ctx).evaluate;
+    this.rightKey = compileExpression(node.rightKey, scope, ctx).evaluate;
+    const range = (i: number): [number, number] => [plan.sources[i]!.offset, plan.sources[i]!.offset + plan.sources[i]!.layout.length];
+    const leftSources = typeof node.left === 'number' ? [node.left] : node.left.sources;
+    this.leftRanges = [...leftSources.map(range), [this.keyIndex, this.keyIndex + 1]];
+    this.rightRanges = [range(node.right)];
+    if (typeof node.left !== 'number') {
+      this.leftChild = new JoinRuntime(node.left, plan, ctx, state, (e) => this.onLeft(e), `${id}l`);
+    }
+    if (node.leftKind === 'STREAM' && node.rightKind === 'STREAM') {
+      this.leftBuf = state.windows(`${id}_lbuf`, listCodec);
+      this.rightBuf = state.windows(`${id}_rbuf`, listCodec);
+      this.outer = state.kv(`${id}_outer`, { encode: (v) => encodeValue([v.side, v.s.ts, v.s.row, v.closeAt]), decode: (t) => {
+        const [side, ts, row, closeAt] = decodeValue(t) as ['L' | 'R', number, unknown[], number];
+        return { side, s: { ts, row }, closeAt };
+      } });
+      for (const [k, v] of this.outer.entries()) this.held.set(k, v);
+      const meta = state.kv<number>(`${id}_time`, { encode: String, decode: Number });
+      this.streamTime = meta.get('t') ?? -Infinity;
+      this.saveTime = () => meta.put('t', this.streamTime);
+    } else {
+      this.rightTable = state.kv(`${id}_right`, rowCodec);
+      if (node.leftKind === 'TABLE') this.leftTable = state.kv(`${id}_left`, rowCodec);
+      if (node.foreignKey) this.fkIndex = state.kv(`${id}_fk`, { encode: (l: string[]) => JSON.stringify(l), decode: (t) => JSON.parse(t) as string[] });
+    }
+  }
+
+  private saveTime?: () => void;
+
+  beforeCommit(): void {
+    this.saveTime?.();
+    this.leftChild?.beforeCommit();
+  }
+
+  private join(left: readonly unknown[] | null, right: readonly unknown[] | null, key: unknown): unknown[] {
+    const out = new Array<unknown>(this.width).fill(null);
+    if (left) fill(out, left, this.leftRanges);
+    if (right) fill(out, right, this.rightRanges);
+    out[this.keyIndex] = key;
+    return out;
+  }
+
+  onLeft(e: JoinEvent): void {
+    if (this.leftBuf) return this.streamStream('L', e);
+    if (this.leftTable) return this.node.foreignKey ? this.fkLeft(e) : this.tableTable('L', e);
+    // stream-table: look the table up
+    if (e.deleted) return;
+    const key = this.leftKey(e.row);
+    if (key === null || key === undefined) return;
+    const match = this.rightTable!.get(keyString([key]));
+    if (!match && this.node.type === 'INNER') return;
+    this.emit({ row: this.join(e.row, match?.row ?? null, key), ts: e.ts, deleted: false });
+  }
+
+  onRight(e: JoinEvent): void {
+    if (this.rightBuf) return this.streamStream('R', e);
+    if (this.node.foreignKey) return this.fkRight(e);
+    if (this.leftTable) return this.tableTable('R', e);
+    // stream-table: the table side only updates state
+    const key = this.rightKey(e.row);
+    if (key === null || key === undefined) return;
+    this.rightTable!.put(keyString([key]), e.deleted ? undefined : { row: e.row, ts: e.ts });
+  }
+
+  private tableTable(side: 'L' | 'R', e: JoinEvent): void {
+    const key = side === 'L' ? this.leftKey(e.row) : this.rightKey(e.row);
+    if (key === null || key === undefined) return;
+    const ks = keyString([key]);
+    const mine = side === 'L' ? this.leftTable! : this.rightTable!;
+    const other = side === 'L' ? this.rightTable! : this.leftTable!;
+    mine.put(ks, e.deleted ? undefined : { row: e.row, ts: e.ts });
+    const o = other.get(ks);
+    const l = side === 'L' ? (e.deleted ? null : e.row) : (o?.row ?? null);
+    const r = side === 'R' ? (e.deleted ? null : e.row) : (o?.row ?? null);
+    const ts = Math.max(e.ts, o?.ts ?? -Infinity);
+    const type = this.node.type;
+    // Which side must be present for a row to exist, per join type.
+    const needL = type === 'INNER' || type === 'LEFT';
+    const needR = type === 'INNER' || type === 'RIGHT';
+    // An update of a side that must be present, while the other required side is absent, changes nothing.
+    if (side === 'L' && needR && !o) return;
+    if (side === 'R' && needL && !o) return;
+    const exists = (!needL || l !== null) && (!needR || r !== null) && (l !== null || r !== null);
+    this.emit(exists ? { row: this.join(l, r, key), ts, deleted: false } : { row: this.join(null, null, key), ts, deleted: true });
+  }
+
+  /** Foreign-key join, left side: the row's foreign key finds the right row; output keyed by the left key. */
+  private fkLeft(e: JoinEvent): void {
+    const lk = e.row[this.leftPkIndex()];
+    if (lk === null || lk === undefined) return;
+    const lks = keyString([lk]);
+    const old = this.leftTable!.get(lks);
+    if (old) {
+      const oldFk = this.leftKey(old.row);
+      if (oldFk !== null && oldFk !== undefined) this.unindex(keyString([oldFk]), lks);
+    }
+    if (e.deleted) {
+      this.leftTable!.put(lks, undefined);
+      if (old) this.emit({ row: this.join(null, null, lk), ts: e.ts, deleted: true });
+      return;
+    }
+    this.leftTable!.put(lks, { row: e.row, ts: e.ts });
+    const fk = this.leftKey(e.row);
+    const match = fk === null || fk === undefined ? undefined : this.rightTable!.get(keyString([fk]));
+    if (fk !== null && fk !== undefined) this.index(keyString([fk]), lks);
+    if (!match && this.node.type === 'INNER') {
+      if (old) this.emit({ row: this.join(null, null, lk), ts: e.ts, deleted: true });
+      return;
+    }
+    this.emit({ row: this.join(e.row, match?.row ?? null, lk), ts: Math.max(e.ts, match?.ts ?? -Infinity), deleted: false });
+  }
+
+  /** Foreign-key join, right side: re-join every left row that references this key. */
+  private fkRight(e: JoinEvent): void {
+    const rk = this.rightKey(e.row);
+    if (rk === null || rk === undefined) return;
+    const rks = keyString([rk]);
+    const existed = this.rightTable!.get(rks) !== undefined;
+    this.rightTable!.put(rks, e.deleted ? undefined : { row: e.row, ts: e.ts });
+    for (const lks of this.fkIndex!.get(rks) ?? []) {
+      const l = this.leftTable!.get(lks);
+      if (!l) continue;
+      const lk = l.row[this.leftPkIndex()];
+      if (e.deleted) {
+        if (this.node.type === 'INNER') {
+          if (existed) this.emit({ row: this.join(null, null, lk), ts: e.ts, deleted: true });
+        } else this.emit({ row: this.join(l.row, null, lk), ts: Math.max(e.ts, l.ts), deleted: false });
+      } else {
+        this.emit({ row: this.join(l.row, e.row, lk), ts: Math.max(e.ts, l.ts), deleted: false });
+      }
+    }
+  }
+
+  private pk = -1;
+  private leftPkIndex(): number {
+    if (this.pk < 0) {
+      // the left table's (single) key column: first column of its range
+      this.pk = this.leftRanges[0]![0];
+    }
+    return this.pk;
+  }
+
+  private index(fks: string, lks: string): void {
+    const l = this.fkIndex!.get(fks) ?? [];
+    if (!l.includes(lks)) this.fkIndex!.put(fks, [...l, lks]);
+  }
+
+  private unindex(fks: string, lks: string): void {
+    const l = this.fkIndex!.get(fks);
+    if (!l) return;
+    const n = l.filter((x) => x !== lks);
+    this.fkIndex!.put(fks, n.length ? n : undefined);
+  }
+
+  private streamStream(side: 'L' | 'R', e: JoinEvent): void {
+    if (e.deleted) return;
+    const w = this.node.within!;
+    const key = side === 'L' ? this.leftKey(e.row) : this.rightKey(e.row);
+    if (key === null || key === undefined) return;
+    const ks = keyString([key]);
+    const ts = e.ts;
+    this.streamTime = Math.max(this.streamTime, ts);
+    if (w.explicitGrace && ts === this.streamTime) this.emitClosed();
+    const retention = w.beforeMs + w.afterMs + w.graceMs;
+    const expiredBefore = this.streamTime - retention;
+    // The other side's records within the window: for a left record [ts - before, ts + after].
+    const [from, to] = side === 'L' ? [ts - w.beforeMs, ts + w.afterMs] : [ts - w.afterMs, ts + w.beforeMs];
+    const otherBuf = side === 'L' ? this.rightBuf! : this.leftBuf!;
+    let matched = false;
+    for (const entry of otherBuf.range(ks, Math.max(from, expiredBefore), to)) {
+      for (const other of entry.value) {
+        matched = true;
+        const row = side === 'L' ? this.join(e.row, other.row, key) : this.join(other.row, e.row, key);
+        this.emit({ row, ts: Math.max(ts, other.ts), deleted: false });
+        if (w.explicitGrace) this.unhold(side === 'L' ? 'R' : 'L', ks, other.ts);
+      }
+    }
+    const type = this.node.type;
+    const outer = type === 'FULL' || (side === 'L' ? type === 'LEFT' : type === 'RIGHT');
+    if (!matched && outer) {
+      const timeTo = side === 'L' ? ts + w.afterMs : ts + w.beforeMs;
+      if (!w.explicitGrace || timeTo < this.streamTime) {
+        this.emit({ row: side === 'L' ? this.join(e.row, null, key) : this.join(null, e.row, key), ts, deleted: false });
+      } else {
+        const id = `${side}|${ks}|${ts}|${this.heldSeq++}|${Date.now()}`;
+        const h = { side, s: { row: e.row, ts }, closeAt: timeTo + w.graceMs };
+        this.held.set(id, h);
+        this.outer!.put(id, h);
+      }
+    }
+    // Buffer the record for later matches, unless it is already past retention.
+    if (ts >= expiredBefore) {
+      const buf = side === 'L' ? this.leftBuf! : this.rightBuf!;
+      const list = buf.get(ks, ts, ts) ?? [];
+      buf.put(ks, ts, ts, [...list, { row: e.row, ts }]);
+    }
+  }
+
+  private unhold(side: 'L' | 'R', ks: string, ts: number): void {
+    const prefix = `${side}|${ks}|${ts}|`;
+    for (const id of this.held.keys()) {
+      if (id.startsWith(prefix)) {
+        this.held.delete(id);
+        this.outer!.put(id, undefined);
+      }
+    }
+  }
+
+  /** New outer-join semantics: emit held unmatched records whose window has closed, oldest first. */
+  private emitClosed(): void {
+    const ready = [...this.held.entries()].filter(([, h]) => h.closeAt < this.streamTime).sort((a, b) => a[1].s.ts - b[1].s.ts);
+    for (const [id, h] of ready) {
+      this.held.delete(id);
+      this.outer!.put(id, undefined);
+      const key = h.side === 'L' ? this.leftKey(h.s.row) : this.rightKey(h.s.row);
+      this.emit({ row: h.side === 'L' ? this.join(h.s.row, null, key) : this.join(null, h.s.row, key), ts: h.s.ts, deleted: false });
+    }
+  }
+}
