@@ -157,8 +157,9 @@ export function analyzeJoinQuery(query: Query, lookup: (name: string) => DataSou
   }
 
   // Projection, named as ksqlDB names join columns.
-  const items = expandJoinSelect(query.select, sources, fullScope);
-  checkReservedNames(items.map((i) => (i.alias !== undefined ? { expr: i.expr, alias: i.alias } : { expr: i.expr })));
+  const synthetic = keyCandidates(root, fullScope).length === 0;
+  const items = expandJoinSelect(query.select, sources, fullScope, synthetic);
+  checkReservedNames(items.filter((i) => !(i.expr.kind === 'ColumnRef' && i.expr.source !== undefined && i.alias === undefined)).map((i) => (i.alias !== undefined ? { expr: i.expr, alias: i.alias } : { expr: i.expr })));
   const named = nameJoinColumns(items, sources, fullScope);
 
   // The output key: the join key, selected as one of the join columns, or as ROWKEY.
@@ -186,11 +187,15 @@ export function analyzeJoinQuery(query: Query, lookup: (name: string) => DataSou
       valueColumns = named.filter((_c, i) => !used.has(i)).map((c) => ({ name: c.name, expr: c.expr }));
     }
   } else {
-    const keyItems = named.filter((c) => isKeyRef(c.expr));
+    const allKeyItems = named.filter((c) => isKeyRef(c.expr));
+    const refIndex = (e: Expr) => (e.kind === 'ColumnRef' ? fullScope.find(e.source, e.name) : undefined);
+    // The first selected join column is the key; the same column selected again is an error,
+    // the other side's join column stays a value column.
+    const keyItems = allKeyItems.filter((c) => refIndex(c.expr) === refIndex(allKeyItems[0]!.expr));
     if (keyItems.length > 1) {
       const names = keyItems.map((k) => k.name).sort();
       const first = keyItems[0]!;
-      const keyName = first.expr.kind === 'ColumnRef' ? joinColumnName(first.expr, fullScope) : first.name;
+      const keyName = first.expr.kind === 'ColumnRef' ? `${fullScope.sources[fullScope.sourceOf(refIndex(first.expr)!)!]!.alias}_${first.expr.name}` : first.name;
       throw new AnalysisError(`The projection contains a key column (\`${keyName}\`) more than once, aliased as: ${names.join(' and ')}.`);
     }
     if (keyItems.length === 0) {
@@ -412,9 +417,12 @@ function qualifyFor(e: Expr, scope: JoinScope): Expr {
   });
 }
 
+/** A qualified column keeps its name, prefixed `ALIAS_` when another source has a column of that name. */
 function joinColumnName(e: Expr & { kind: 'ColumnRef' }, scope: JoinScope): string {
   const i = scope.find(e.source, e.name);
   if (i === undefined || i === scope.layout.length - 1) return e.name;
+  const owners = scope.sources.filter((s) => s.layout.some((c) => c.name === e.name && c.role !== 'PSEUDO'));
+  if (owners.length <= 1 && scope.layout[i]!.role !== 'PSEUDO') return e.name;
   const s = scope.sources[scope.sourceOf(i)!]!;
   return `${s.alias}_${e.name}`;
 }
@@ -424,8 +432,12 @@ interface JoinItem {
   readonly alias?: string;
 }
 
-function expandJoinSelect(select: readonly (SelectItem | Star)[], sources: readonly JoinSource[], scope: JoinScope): JoinItem[] {
+function expandJoinSelect(select: readonly (SelectItem | Star)[], sources: readonly JoinSource[], scope: JoinScope, syntheticKey: boolean): JoinItem[] {
   const out: JoinItem[] = [];
+  // With a synthetic join key, `SELECT *` includes it (as ROWKEY).
+  if (syntheticKey && select.some((s) => ('kind' in s && s.kind === 'Star' && s.source === undefined) || ((s as SelectItem).expr?.kind === 'Star' && ((s as SelectItem).expr as Star).source === undefined))) {
+    out.push({ expr: { kind: 'ColumnRef', name: 'ROWKEY' } });
+  }
   const all = (s: JoinSource) => {
     for (const c of [...s.source.schema.key, ...s.source.schema.value, ...s.source.schema.headers]) {
       out.push({ expr: { kind: 'ColumnRef', source: s.alias, name: c.name }, alias: `${s.alias}_${c.name}` });

@@ -317,7 +317,7 @@ export class Engine {
         `Invalid result type. Your SELECT query produces a ${resultType}. Please use CREATE ${resultType} AS SELECT statement instead.`,
       );
     }
-    const rekeyed = plan.kind === 'aggregateQuery' ? true : plan.kind === 'joinQuery' ? true : plan.rekeyed;
+    const rekeyed = plan.kind === 'aggregateQuery' ? true : plan.rekeyed;
     if (plan.kind === 'aggregateQuery') checkIntermediateState(plan, st.properties, source);
     const window = plan.kind === 'aggregateQuery' && plan.window ? { type: plan.window.kind, ...(plan.window.kind !== 'SESSION' ? { sizeMs: plan.window.sizeMs } : {}) } : undefined;
     const sink = await this.sinkSpec(st.name, st.properties, plan.outputSchema, source, rekeyed, props, window);

@@ -80,8 +80,20 @@ export class JoinRuntime {
     const scope = new JoinScope(plan.sources, plan.layout, 'JOIN ON column');
     this.width = plan.layout.length;
     this.keyIndex = this.width - 1;
-    this.leftKey = compileExpression(node.leftKey, scope, ctx).evaluate;
-    this.rightKey = compileExpression(node.rightKey, scope, ctx).evaluate;
+    const lk = compileExpression(node.leftKey, scope, ctx).evaluate;
+    const rk = compileExpression(node.rightKey, scope, ctx).evaluate;
+    // Windowed sources join on key and window: the window bounds are part of the join key.
+    const windowAt = (si: number) => {
+      const src = plan.sources[si]!;
+      return src.source.window ? src.offset + src.layout.findIndex((c) => c.name === 'WINDOWSTART') : -1;
+    };
+    const lw = typeof node.left === 'number' ? windowAt(node.left) : -1;
+    const rw = windowAt(node.right);
+    this.leftKey = lk;
+    this.rightKey = rk;
+    if (lw >= 0 && rw >= 0) {
+      this.windowed = { lw, rw };
+    }
     const range = (i: number): [number, number] => [plan.sources[i]!.offset, plan.sources[i]!.offset + plan.sources[i]!.layout.length];
     const leftSources = typeof node.left === 'number' ? [node.left] : node.left.sources;
     this.leftRanges = [...leftSources.map(range), [this.keyIndex, this.keyIndex + 1]];
@@ -108,6 +120,14 @@ export class JoinRuntime {
   }
 
   private saveTime?: () => void;
+  private readonly windowed?: { lw: number; rw: number };
+
+  /** The store key of a row's join key (with its window, for windowed sources). */
+  private ks(side: 'L' | 'R', key: unknown, row: readonly unknown[]): string {
+    if (!this.windowed) return keyString([key]);
+    const i = side === 'L' ? this.windowed.lw : this.windowed.rw;
+    return keyString([key, row[i], row[i + 1]]);
+  }
 
   beforeCommit(): void {
     this.saveTime?.();
@@ -129,7 +149,7 @@ export class JoinRuntime {
     if (e.deleted) return;
     const key = this.leftKey(e.row);
     if (key === null || key === undefined) return;
-    const match = this.rightTable!.get(keyString([key]));
+    const match = this.rightTable!.get(this.ks('L', key, e.row));
     if (!match && this.node.type === 'INNER') return;
     this.emit({ row: this.join(e.row, match?.row ?? null, key), ts: e.ts, deleted: false });
   }
@@ -141,13 +161,13 @@ export class JoinRuntime {
     // stream-table: the table side only updates state
     const key = this.rightKey(e.row);
     if (key === null || key === undefined) return;
-    this.rightTable!.put(keyString([key]), e.deleted ? undefined : { row: e.row, ts: e.ts });
+    this.rightTable!.put(this.ks('R', key, e.row), e.deleted ? undefined : { row: e.row, ts: e.ts });
   }
 
   private tableTable(side: 'L' | 'R', e: JoinEvent): void {
     const key = side === 'L' ? this.leftKey(e.row) : this.rightKey(e.row);
     if (key === null || key === undefined) return;
-    const ks = keyString([key]);
+    const ks = this.ks(side, key, e.row);
     const mine = side === 'L' ? this.leftTable! : this.rightTable!;
     const other = side === 'L' ? this.rightTable! : this.leftTable!;
     mine.put(ks, e.deleted ? undefined : { row: e.row, ts: e.ts });
@@ -239,7 +259,7 @@ export class JoinRuntime {
     const w = this.node.within!;
     const key = side === 'L' ? this.leftKey(e.row) : this.rightKey(e.row);
     if (key === null || key === undefined) return;
-    const ks = keyString([key]);
+    const ks = this.ks(side, key, e.row);
     const ts = e.ts;
     this.streamTime = Math.max(this.streamTime, ts);
     if (w.explicitGrace && ts === this.streamTime) this.emitClosed();

@@ -78,7 +78,9 @@ export class PersistentQuery {
     };
 
     if (plan.kind === 'joinQuery') {
-      const run = buildJoin(plan, ctx, deps.state!, (k, v, ts) => write(k, v, ts), () => current);
+      const first = plan.sources[0]!;
+      const wi = sinkSpec.window ? first.offset + first.layout.findIndex((c) => c.name === 'WINDOWSTART') : -1;
+      const run = buildJoin(plan, ctx, deps.state!, (k, v, ts, row) => write(k, v, ts, wi >= 0 ? { start: row[wi] as number, end: row[wi + 1] as number } : undefined), () => current);
       this.beforeCommit = run.beforeCommit;
       this.process = (records) => {
         for (const r of records) {
@@ -228,7 +230,7 @@ function buildJoin(
   plan: JoinQueryPlan,
   ctx: CompileContext,
   state: StateDb,
-  write: (key: readonly unknown[] | null, value: readonly unknown[] | null, ts: number) => void,
+  write: (key: readonly unknown[] | null, value: readonly unknown[] | null, ts: number, row: readonly unknown[]) => void,
   current: () => LogRecord | undefined,
 ): { process(r: LogRecord): void; beforeCommit(): void } {
   const scope = new JoinScope(plan.sources, plan.layout, 'SELECT column');
@@ -239,15 +241,15 @@ function buildJoin(
   const out = (e: JoinEvent) => {
     const key = keyFns.map((f) => f(e.row));
     if (e.deleted) {
-      if (tableResult) write(key, null, e.ts);
+      if (tableResult) write(key, null, e.ts, e.row);
       return;
     }
     if (where && where(e.row) !== true) {
       // A table row that stops matching is deleted downstream.
-      if (tableResult) write(key, null, e.ts);
+      if (tableResult) write(key, null, e.ts, e.row);
       return;
     }
-    write(key, valueFns.map((f) => f(e.row)), e.ts);
+    write(key, valueFns.map((f) => f(e.row)), e.ts, e.row);
   };
   const root = new JoinRuntime(plan.root, plan, ctx, state, out, 'j');
   // Route each source to the runtime node that takes it directly, and on which side.

