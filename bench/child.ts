@@ -14,7 +14,8 @@ import type { Log } from '../src/storage/log/log.js';
 import { openEmbeddedLog } from '../src/storage/log/embedded/index.js';
 import { openKafkaLog } from '../src/storage/log/kafka/index.js';
 import { CompactInput, runBaseline } from './baselines.js';
-import { CASES, sourceDdl, type InputTopic, type QueryCase, type TopicMap } from './cases.js';
+import { CASES, sourceDdl, type InputTopic, type QueryCase, type ServerCase, type TopicMap } from './cases.js';
+import { percentile, pullLatency, pushFanout, type LatencyResult } from './server-bench.js';
 
 export interface ChildRequest {
   readonly caseName: string;
@@ -23,6 +24,9 @@ export interface ChildRequest {
   /** Engine data directory (command log) for this case. */
   readonly workDir: string;
   readonly embeddedTopics: Readonly<Record<InputTopic, string>>;
+  /** Server cases: events generated for the pull table, and the length of each measurement. */
+  readonly serverEvents?: number;
+  readonly serverSeconds?: number;
   readonly kafka?: {
     readonly brokers: readonly string[];
     readonly topics: Readonly<Record<InputTopic, string>>;
@@ -42,6 +46,8 @@ export interface ChildResult {
   readonly baselineSeconds: number | null;
   readonly baselineOutputs: number | null;
   readonly peakRssMb: number | null;
+  readonly p50Ms?: number | null;
+  readonly p99Ms?: number | null;
   readonly note: string | null;
 }
 
@@ -49,7 +55,8 @@ const KAFKA_TIMEOUT_MS = 300_000;
 
 export async function runChild(req: ChildRequest): Promise<ChildResult> {
   const c = CASES.find((x) => x.name === req.caseName);
-  if (c === undefined || c.kind !== 'query') throw new Error(`not a query case: ${req.caseName}`);
+  if (c === undefined) throw new Error(`no such case: ${req.caseName}`);
+  if (c.kind === 'server') return runServerCase(c, req);
   const prepLog = await openEmbeddedLog(req.prepLogDir);
   let kafkaLog: Log | undefined;
   try {
@@ -62,6 +69,33 @@ export async function runChild(req: ChildRequest): Promise<ChildResult> {
     await kafkaLog?.close();
     await prepLog.close();
   }
+}
+
+/** Pull latency at 200 requests/s; push fan-out at 50 rows/s to every subscriber. */
+async function runServerCase(c: ServerCase, req: ChildRequest): Promise<ChildResult> {
+  const seconds = req.serverSeconds ?? 5;
+  let r: LatencyResult;
+  try {
+    r = c.subscribers === undefined ? await pullLatency(req.workDir, req.serverEvents ?? 100_000, 200, seconds) : await pushFanout(req.workDir, c.subscribers, 50, seconds);
+  } catch (e) {
+    const msg = (e as Error).message;
+    return empty(c.name, /not supported yet/i.test(msg) ? 'skipped' : 'error', msg);
+  }
+  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+  return {
+    name: c.name,
+    status: 'ok',
+    records: r.records,
+    seconds: r.seconds,
+    outputs: null,
+    baselineSeconds: null,
+    baselineOutputs: null,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    p50Ms: round(percentile(sorted, 50)),
+    p99Ms: round(percentile(sorted, 99)),
+    note: r.note,
+  };
 }
 
 function empty(name: string, status: ChildResult['status'], note: string): ChildResult {

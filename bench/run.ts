@@ -201,15 +201,11 @@ async function main(): Promise<void> {
     if (runnable.some((c) => c.kind === 'query' && c.backend === 'kafka')) kafka = await prepareKafka(prepLogDir, runId, args);
 
     for (const c of cases) {
-      if (c.kind === 'server') {
-        rows.push(skippedRow(c.name, serverUnavailableReason()));
-        continue;
-      }
-      if (c.fullOnly && args.quick) {
+      if (c.kind === 'query' && c.fullOnly && args.quick) {
         rows.push(skippedRow(c.name, 'full run only (run without --quick)'));
         continue;
       }
-      if (c.backend === 'kafka' && (kafka === undefined || 'skip' in kafka)) {
+      if (c.kind === 'query' && c.backend === 'kafka' && (kafka === undefined || 'skip' in kafka)) {
         rows.push(skippedRow(c.name, kafka !== undefined && 'skip' in kafka ? kafka.skip : 'Kafka not prepared'));
         continue;
       }
@@ -219,7 +215,9 @@ async function main(): Promise<void> {
         prepLogDir,
         workDir: childWorkDir(root, c.name),
         embeddedTopics: EMBEDDED_TOPICS,
-        ...(c.backend === 'kafka' && kafka !== undefined && !('skip' in kafka)
+        serverEvents: Math.min(args.gen.events, 200_000),
+        serverSeconds: args.quick ? 3 : 10,
+        ...(c.kind === 'query' && c.backend === 'kafka' && kafka !== undefined && !('skip' in kafka)
           ? {
               kafka: {
                 brokers: kafka.brokers,
@@ -241,11 +239,6 @@ async function main(): Promise<void> {
   }
   if (args.json) process.stdout.write(JSON.stringify(rows.map((r) => r.row)) + '\n');
   else process.stdout.write(formatTable(rows) + '\n');
-}
-
-/** The REST server (pull-query latency, WebSocket fan-out) is not part of Sluice yet. */
-function serverUnavailableReason(): string {
-  return 'the REST server (src/server/) is not available yet';
 }
 
 if (process.argv.includes('--child')) {

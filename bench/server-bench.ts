@@ -1,0 +1,137 @@
+/**
+ * Server benches, run in a child against an in-process SluiceServer on a fresh engine:
+ * - pull: a table of bid counts per auction is built from the generated bids, then key lookups
+ *   (POST /query-stream) are sent at a fixed rate; latency is request sent → response complete.
+ * - push: N WebSocket subscribers run the same push query over a fresh stream; bids are appended at
+ *   a fixed rate and each delivery's latency is append → frame received (clients share the process
+ *   and its two cores with the server, so this is an upper bound).
+ */
+import { request, Agent } from 'node:http';
+import WebSocket from 'ws';
+import { Engine } from '../src/engine/engine.js';
+import { SluiceServer } from '../src/server/index.js';
+import { DEFAULT_GENERATOR, generateEvents, loadEvents } from './generator.js';
+
+export interface LatencyResult {
+  readonly records: number;
+  readonly seconds: number;
+  readonly latenciesMs: number[];
+  readonly note: string | null;
+}
+
+function post(agent: Agent, port: number, path: string, body: unknown): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`))));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function pullLatency(workDir: string, events: number, rate: number, seconds: number): Promise<LatencyResult> {
+  const engine = await Engine.open({ dataDir: workDir, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+  const server = new SluiceServer(engine, { port: 0 });
+  try {
+    for (const t of ['bids', 'auctions', 'persons']) await engine.log.createTopic(t, { partitions: 1 });
+    await loadEvents(engine.log, { person: 'persons', auction: 'auctions', bid: 'bids' }, generateEvents({ ...DEFAULT_GENERATOR, events }));
+    await engine.execute(`CREATE STREAM bids (auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING, dateTime BIGINT, extra STRING) WITH (KAFKA_TOPIC='bids', VALUE_FORMAT='JSON');`);
+    await engine.execute(`CREATE TABLE bid_counts AS SELECT auction, COUNT(*) AS n FROM bids GROUP BY auction EMIT CHANGES;`);
+    await engine.drain();
+    const { port } = await server.listen();
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    const latencies: number[] = [];
+    const first = await post(agent, port, '/query-stream', { sql: 'SELECT * FROM bid_counts WHERE auction = 1000;' });
+    const interval = 1000 / rate;
+    const total = Math.round(rate * seconds);
+    const inflight: Promise<void>[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = t0 + i * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const key = 1000 + ((i * 7919) % Math.max(1, Math.floor((events * 3) / 50)));
+      const sent = performance.now();
+      inflight.push(post(agent, port, '/query-stream', { sql: `SELECT * FROM bid_counts WHERE auction = ${key};` }).then(() => void latencies.push(performance.now() - sent)));
+    }
+    await Promise.all(inflight);
+    agent.destroy();
+    return { records: total, seconds: (performance.now() - t0) / 1000, latenciesMs: latencies, note: first.includes('"N"') || first.includes('N') ? null : `unexpected first response: ${first.slice(0, 200)}` };
+  } finally {
+    await server.close();
+    await engine.close();
+  }
+}
+
+export async function pushFanout(workDir: string, subscribers: number, rate: number, seconds: number): Promise<LatencyResult> {
+  const engine = await Engine.open({ dataDir: workDir, runQueries: false });
+  const server = new SluiceServer(engine, { port: 0 });
+  const sockets: WebSocket[] = [];
+  try {
+    await engine.execute(`CREATE STREAM ticks (seq BIGINT, payload STRING) WITH (KAFKA_TOPIC='ticks', PARTITIONS=1, VALUE_FORMAT='JSON');`);
+    const { port } = await server.listen();
+    const sentAt = new Map<number, number>();
+    const latencies: number[] = [];
+    let errors = 0;
+    const request = encodeURIComponent(JSON.stringify({ ksql: 'SELECT seq, payload FROM ticks EMIT CHANGES;', streamsProperties: {} }));
+    await Promise.all(
+      Array.from({ length: subscribers }, () => {
+        return new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/query?request=${request}`);
+          sockets.push(ws);
+          let header = false;
+          ws.on('message', (data: WebSocket.RawData) => {
+            const text = data.toString();
+            if (!header) {
+              header = true;
+              resolve();
+              return;
+            }
+            const m = /"columns":\[(\d+)/.exec(text);
+            const s = m ? sentAt.get(Number(m[1])) : undefined;
+            if (s !== undefined) latencies.push(performance.now() - s);
+          });
+          ws.on('error', (e) => {
+            errors++;
+            reject(e);
+          });
+        });
+      }),
+    );
+    await sleep(200);
+    const total = Math.round(rate * seconds);
+    const interval = 1000 / rate;
+    const payload = 'x'.repeat(100);
+    const t0 = performance.now();
+    for (let i = 0; i < total; i++) {
+      const wait = t0 + i * interval - performance.now();
+      if (wait > 1) await sleep(wait);
+      sentAt.set(i, performance.now());
+      await engine.log.append('ticks', [{ key: null, value: Buffer.from(JSON.stringify({ seq: i, payload })) }]);
+    }
+    const deadline = performance.now() + 10_000;
+    while (latencies.length < total * subscribers && performance.now() < deadline) await sleep(20);
+    const missing = total * subscribers - latencies.length;
+    return {
+      records: latencies.length,
+      seconds: (performance.now() - t0) / 1000,
+      latenciesMs: latencies,
+      note: missing > 0 || errors > 0 ? `${missing} deliveries missing, ${errors} socket errors` : null,
+    };
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await server.close();
+    await engine.close();
+  }
+}
+
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
