@@ -51,7 +51,7 @@ export interface ChildResult {
   readonly note: string | null;
 }
 
-const KAFKA_TIMEOUT_MS = 300_000;
+const KAFKA_TIMEOUT_MS = 120_000;
 
 export async function runChild(req: ChildRequest): Promise<ChildResult> {
   const c = CASES.find((x) => x.name === req.caseName);

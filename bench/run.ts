@@ -75,6 +75,8 @@ const progress = (msg: string): void => {
   process.stderr.write(msg + '\n');
 };
 
+const CHILD_TIMEOUT_MS = 8 * 60_000;
+
 const EMBEDDED_TOPICS: Record<InputTopic, string> = { bid: 'bids', auction: 'auctions', person: 'persons', mem: 'bids_mem' };
 
 /** Whether something accepts TCP connections at host:port. */
@@ -113,7 +115,7 @@ async function prepareEmbedded(dir: string, args: Args, cases: readonly BenchCas
 }
 
 /** Copies the first `n` bids into a fresh Kafka topic; returns the topic names, or the reason Kafka is unusable. */
-async function prepareKafka(prepLogDir: string, prefix: string, args: Args): Promise<{ brokers: string[]; topic: string } | { skip: string }> {
+async function prepareKafka(prepLogDir: string, prefix: string, args: Args): Promise<{ brokers: string[]; topic: string; copied: number } | { skip: string }> {
   const bootstrap = process.env['KAFKA_BOOTSTRAP'] ?? '127.0.0.1:9092';
   const [host, portText] = bootstrap.split(',')[0]!.split(':');
   if (!(await reachable(host ?? '127.0.0.1', Number(portText ?? 9092)))) return { skip: `no Kafka broker answers at ${bootstrap} (set KAFKA_BOOTSTRAP or run npm run kafka:start)` };
@@ -142,7 +144,7 @@ async function prepareKafka(prepLogDir: string, prefix: string, args: Args): Pro
       }
     }
     progress(`copied ${copied.toLocaleString('en-US')} bids into Kafka topic ${topic} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return { brokers, topic };
+    return { brokers, topic, copied };
   } finally {
     await src.close();
     await kafka.close();
@@ -163,10 +165,14 @@ function runInChild(req: ChildRequest): Promise<ChildResult> {
     // Child stdout goes to our stderr: with --json our stdout carries only the result array.
     const child = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: process.execArgv, stdio: ['ignore', 2, 2, 'ipc'] });
     let result: ChildResult | undefined;
+    // A case that hangs (e.g. a Kafka consumer that never gets its records) must not stall the run.
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
     child.on('message', (m) => {
       result = m as ChildResult;
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the result message may still be in flight when the process exits.
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
       resolve(
         result ?? {
           name: req.caseName,
@@ -177,7 +183,7 @@ function runInChild(req: ChildRequest): Promise<ChildResult> {
           baselineSeconds: null,
           baselineOutputs: null,
           peakRssMb: null,
-          note: `child exited with ${signal ?? code} before reporting`,
+          note: `child exited with ${signal ?? code} before reporting${signal === 'SIGKILL' ? ` (killed after ${CHILD_TIMEOUT_MS / 60_000} min)` : ''}`,
         },
       );
     });
@@ -194,7 +200,7 @@ async function main(): Promise<void> {
   mkdirSync(root, { recursive: true });
   const rows: { row: BenchRow; detail: RowDetail }[] = [];
   const runId = `sluice-bench-${Date.now().toString(36)}-`;
-  let kafka: { brokers: string[]; topic: string } | { skip: string } | undefined;
+  let kafka: { brokers: string[]; topic: string; copied: number } | { skip: string } | undefined;
   try {
     const runnable = cases.filter((c) => c.kind === 'query' && !(c.fullOnly && args.quick));
     await prepareEmbedded(prepLogDir, args, runnable);
@@ -224,7 +230,7 @@ async function main(): Promise<void> {
                 topics: { bid: kafka.topic, auction: runId + 'auctions', person: runId + 'persons', mem: runId + 'bids_mem' },
                 sinkPrefix: runId,
                 serviceId: runId.replace(/-/g, '_'),
-                records: args.kafkaEvents,
+                records: kafka.copied,
               },
             }
           : {}),

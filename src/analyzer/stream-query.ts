@@ -76,8 +76,9 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
   }
 
   // Expand and name the select list (names avoid the source's column names, as ksqlDB's do).
-  const items = expandSelect(query.select, source, sourceNames, scope, ctx);
-  checkReservedNames(items);
+  const items = expandSelect(query.select, source, sourceNames, scope, ctx, opts.transient === true);
+  // Transient queries may select pseudo columns as they are.
+  if (!opts.transient) checkReservedNames(items);
   const sourceColumnNames = new Set([...source.schema.key, ...source.schema.value, ...source.schema.headers].map((c) => c.name));
   const named = nameColumns(items, sourceColumnNames);
 
@@ -159,7 +160,15 @@ export interface Item {
   readonly fromStar?: boolean;
 }
 
-export function expandSelect(select: readonly (SelectItem | Star)[], source: DataSource, sourceNames: readonly string[], scope: LayoutScope, ctx: CompileContext): Item[] {
+export function expandSelect(
+  select: readonly (SelectItem | Star)[],
+  source: DataSource,
+  sourceNames: readonly string[],
+  scope: LayoutScope,
+  ctx: CompileContext,
+  /** Transient queries on windowed sources: `*` includes WINDOWSTART and WINDOWEND after the keys. */
+  withWindowBounds = false,
+): Item[] {
   const out: Item[] = [];
   for (const s of select) {
     if ('kind' in s && s.kind === 'Star' && s.base !== undefined) {
@@ -171,14 +180,16 @@ export function expandSelect(select: readonly (SelectItem | Star)[], source: Dat
     }
     if ('kind' in s && s.kind === 'Star') {
       if (s.source !== undefined && !sourceNames.includes(s.source)) throw new AnalysisError(`'${s.source}' is not a valid stream/table name or alias.`);
-      for (const c of [...source.schema.key, ...source.schema.value, ...source.schema.headers]) {
-        out.push({ expr: { kind: 'ColumnRef', name: c.name }, fromStar: true });
+      for (const c of source.schema.key) out.push({ expr: { kind: 'ColumnRef', name: c.name }, fromStar: true });
+      if (withWindowBounds && source.window) {
+        for (const b of ['WINDOWSTART', 'WINDOWEND']) out.push({ expr: { kind: 'ColumnRef', name: b }, fromStar: true });
       }
+      for (const c of [...source.schema.value, ...source.schema.headers]) out.push({ expr: { kind: 'ColumnRef', name: c.name }, fromStar: true });
       continue;
     }
     const item = s as SelectItem;
     if (item.expr.kind === 'Star') {
-      out.push(...expandSelect([item.expr], source, sourceNames, scope, ctx));
+      out.push(...expandSelect([item.expr], source, sourceNames, scope, ctx, withWindowBounds));
       continue;
     }
     out.push(item.alias !== undefined ? { expr: item.expr, alias: item.alias } : { expr: item.expr });

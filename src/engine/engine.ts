@@ -22,6 +22,7 @@ import { queryTopics, type QueryPlan } from '../runtime/persistent-query.js';
 import { analyzeJoinQuery } from '../analyzer/join-query.js';
 import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
 import { StateDb } from '../storage/state/state-db.js';
+import { MaterializedView } from '../storage/state/materialized-view.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
 import { ProcessingLog, type ProcessingLogEntry } from '../runtime/processing-log.js';
 import { runTransientQuery, type RowSink, type TransientQueryHandle } from '../runtime/transient-query.js';
@@ -88,6 +89,8 @@ export class Engine {
   readonly functions: FunctionRegistry;
   readonly processingLog: ProcessingLog;
   private readonly queries = new Map<string, PersistentQuery>();
+  /** Materialized tables, by table name (pull queries read them). */
+  private readonly views = new Map<string, MaterializedView>();
   private readonly properties: Record<string, string>;
   private queryCounter = 0;
   private replaying = false;
@@ -262,8 +265,30 @@ export class Engine {
       statement: st.text,
     };
     this.metastore.putSource(source);
+    if (st.isSource && st.sourceType === 'TABLE') await this.materializeSourceTable(source, props);
     this.record(st, props);
     return status(st, `${kind}/${st.name}/create`, `${st.sourceType === 'STREAM' ? 'Stream' : 'Table'} created`);
+  }
+
+  /** CREATE SOURCE TABLE: a query that only keeps the table's rows, for pull queries. */
+  private async materializeSourceTable(source: DataSource, props: Record<string, string>): Promise<void> {
+    const [st] = parseStatements(`SELECT * FROM \`${source.name}\`;`);
+    const plan = analyzeStreamQuery((st as Statement & { kind: 'Select' }).query, source, undefined, this.compileContext(), { newQueryPlanner: true });
+    const desc = await this.log.describeTopic(source.topic);
+    const sink: SinkSpec = {
+      name: source.name,
+      topic: source.topic,
+      partitions: desc?.partitions ?? 1,
+      replicas: desc?.replicas ?? 1,
+      keyFormat: source.keyFormat,
+      valueFormat: source.valueFormat,
+      keyOptions: source.keyOptions,
+      valueOptions: source.valueOptions,
+      ...(source.window ? { window: source.window } : {}),
+      materializeOnly: true,
+    };
+    // A source table is read from the start of its topic.
+    await this.startQuery(`CST_${source.name}_${this.queryCounter++}`, source.statement, plan, sink, { ...props, 'auto.offset.reset': 'earliest' }, 'TABLE');
   }
 
   private resolveSingleSource(query: Query): { source: DataSource; alias?: string } {
@@ -341,7 +366,7 @@ export class Engine {
       statement: st.text,
       createdBy: queryId,
     });
-    await this.startQuery(queryId, st.text, plan, sink, props);
+    await this.startQuery(queryId, st.text, plan, sink, props, st.sourceType);
     this.record(st, props);
     return status(st, `${kind}/${st.name}/create`, `Created query with ID ${queryId}`, queryId);
   }
@@ -580,10 +605,31 @@ export class Engine {
     if (statements.length !== 1 || statements[0]!.kind !== 'Select') throw new AnalysisError('Expected exactly one SELECT statement.');
     const st = statements[0] as Statement & { kind: 'Select' };
     const props = { ...this.properties, ...(options.properties ?? {}) };
-    const { source, alias } = this.resolveSingleSource(st.query);
     const kind = st.query.emit === 'CHANGES' ? 'push' : 'pull';
-    if (source.type === 'TABLE') throw new AnalysisError(`${kind === 'pull' ? 'Pull' : 'Push'} queries on tables are not supported yet.`);
+    if (kind === 'pull') {
+      const hint = ' See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.';
+      if (st.query.groupBy) throw new AnalysisError(`Pull queries don't support GROUP BY clauses.${hint}`);
+      if (st.query.from.kind === 'Join') throw new AnalysisError(`Pull queries don't support JOIN clauses.${hint}`);
+      if (st.query.window) throw new AnalysisError(`Pull queries don't support WINDOW clauses.${hint}`);
+      if (st.query.partitionBy) throw new AnalysisError(`Pull queries don't support PARTITION BY clauses.${hint}`);
+      if (st.query.having) throw new AnalysisError(`Pull queries don't support HAVING clauses.${hint}`);
+    }
+    const { source, alias } = this.resolveSingleSource(st.query);
     const plan = analyzeStreamQuery(st.query, source, alias, this.compileContext(), { transient: true });
+    let pullRows: (() => Iterable<unknown[]>) | undefined;
+    let columns = plan.outputSchema.value;
+    if (source.type === 'TABLE' && kind === 'pull') {
+      const view = this.views.get(source.name);
+      if (!view) {
+        throw new AnalysisError(
+          `The ${source.name} table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_${source.name} AS SELECT * FROM ${source.name}'. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.`,
+        );
+      }
+      pullRows = () => viewRows(view, plan.layout.length, source.window !== undefined);
+      // Pull queries on tables mark the key columns they return.
+      const keyNames = new Set([...source.schema.key.map((k) => k.name), ...(source.window ? ['WINDOWSTART', 'WINDOWEND'] : [])]);
+      columns = plan.valueColumns.map((c, i) => ({ ...plan.outputSchema.value[i]!, ...(c.expr.kind === 'ColumnRef' && keyNames.has(c.expr.name) ? { namespace: 'KEY' as const } : {}) }));
+    }
     const id = `transient_${source.name}_${Date.now()}${Math.floor(Math.random() * 1e6)}`;
     const consumer =
       kind === 'push'
@@ -602,7 +648,7 @@ export class Engine {
         ...(record ? { topic: record.topic, partition: record.partition, offset: record.offset } : {}),
       });
     const ctx = { ...this.compileContext(), onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
-    return runTransientQuery(id, kind, plan, this.log, consumer, ctx, onError, sink);
+    return runTransientQuery(id, kind, plan, this.log, consumer, ctx, onError, sink, pullRows, columns);
   }
 
   listQueries(): QuerySummary[] {
@@ -612,18 +658,24 @@ export class Engine {
   // ------------------------------------------------------------------------------------------
   // Query lifecycle
 
-  private async startQuery(id: string, text: string, plan: QueryPlan, sink: SinkSpec, props: Record<string, string>): Promise<void> {
+  private async startQuery(id: string, text: string, plan: QueryPlan, sink: SinkSpec, props: Record<string, string>, resultType: 'STREAM' | 'TABLE' = 'STREAM'): Promise<void> {
     const consumer = await this.log.createConsumer({
       groupId: `_confluent-ksql-${props['ksql.service.id'] ?? 'default_'}query_${id}`,
       topics: queryTopics(plan),
       autoOffsetReset: (props['auto.offset.reset'] ?? 'latest') === 'earliest' ? 'earliest' : 'latest',
     });
     // Stateful queries keep their state (and the input positions it reflects) in SQLite.
-    const stateful = plan.kind !== 'streamQuery';
+    // Tables are materialized (pull queries read them), so their queries are stateful too.
+    const stateful = plan.kind !== 'streamQuery' || resultType === 'TABLE';
     let state: StateDb | null = null;
+    let view: MaterializedView | undefined;
     if (stateful) {
       mkdirSync(join(this.dataDir, 'state'), { recursive: true });
       state = new StateDb(join(this.dataDir, 'state', `${id}.db`));
+      if (resultType === 'TABLE') {
+        view = new MaterializedView(state, sink.window !== undefined);
+        this.views.set(sink.name, view);
+      }
     }
     const q = new PersistentQuery(id, text, plan, sink, {
       log: this.log,
@@ -634,6 +686,7 @@ export class Engine {
       state,
       config: props,
       sourcePartitions: (await this.log.describeTopic(queryTopics(plan)[0]!))?.partitions ?? 1,
+      ...(view ? { view } : {}),
     });
     for (const [topic, positions] of q.resumePositions() ?? []) positions.forEach((o, p) => consumer.seek(topic, p, o));
     this.queries.set(id, q);
@@ -648,6 +701,7 @@ export class Engine {
     this.queries.delete(id);
     await q.stop();
     q.state = 'TERMINATED';
+    if (this.views.has(q.sinkSpec.name)) this.views.delete(q.sinkSpec.name);
     // A terminated query's state is not needed any more (a new query starts afresh).
     rmSync(join(this.dataDir, 'state', `${id}.db`), { force: true });
     rmSync(join(this.dataDir, 'state', `${id}.db-wal`), { force: true });
@@ -740,6 +794,24 @@ function checkSchemaNameProperties(props: Properties, keyFormat: string, valueFo
   }
   if (props['KEY_SCHEMA_FULL_NAME'] !== undefined && !usesSchemaName(keyFormat)) {
     throw new AnalysisError(`${keyFormat} does not support the following configs: [fullSchemaName]`);
+  }
+}
+
+/** Rows of a materialized view laid out as a source row: key, value, headers, ROWTIME, ROWPARTITION, ROWOFFSET, window. */
+function* viewRows(view: MaterializedView, width: number, windowed: boolean): Iterable<unknown[]> {
+  for (const r of view.rows()) {
+    const row = new Array<unknown>(width).fill(null);
+    let i = 0;
+    for (const k of r.key) row[i++] = k;
+    for (const v of r.value) row[i++] = v;
+    const rowtime = width - 3 - (windowed ? 2 : 0);
+    row[rowtime] = r.ts;
+    row[rowtime + 1] = 0;
+    if (windowed && r.window) {
+      row[width - 2] = r.window.start;
+      row[width - 1] = r.window.end;
+    }
+    yield row;
   }
 }
 

@@ -22,6 +22,7 @@ import { createSerde } from '../serde/index.js';
 import type { StateDb } from '../storage/state/state-db.js';
 import type { WindowBounds } from '../serde/windowed.js';
 import type { ProcessingLog } from './processing-log.js';
+import type { MaterializedView } from '../storage/state/materialized-view.js';
 import type { JoinQueryPlan } from '../analyzer/join-query.js';
 import { JoinScope } from '../analyzer/join-query.js';
 import { JoinRuntime, type JoinEvent } from '../operators/join.js';
@@ -41,6 +42,8 @@ export interface QueryDeps {
   readonly config: Readonly<Record<string, string>>;
   /** Partitions of the source topic (stream time per task when re-keying). */
   readonly sourcePartitions: number;
+  /** For table results: the view pull queries read, updated with every output. */
+  readonly view?: MaterializedView;
 }
 
 type OutTimestamp = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number) => number | null;
@@ -71,10 +74,12 @@ export class PersistentQuery {
     const ctx = { functions: deps.functions, customTypes: deps.customTypes, onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
     const sink = (this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError));
     const outTs = outputTimestamp(plan, onError);
+    const view = deps.view;
     const write = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number, window?: WindowBounds) => {
       const ts = outTs(key, value, rowTs);
       if (ts === null) return;
-      sink.write(key, value, ts, current?.headers, window);
+      if (view && key !== null) view.apply(key, value, ts, window);
+      if (!sinkSpec.materializeOnly) sink.write(key, value, ts, current?.headers, window);
     };
 
     if (plan.kind === 'joinQuery') {

@@ -23,6 +23,8 @@ export interface TransientQueryHandle {
   /** Output columns, in order. */
   readonly columns: readonly Column[];
   readonly kind: 'push' | 'pull';
+  /** Pull queries on tables end without a final message on the wire; on streams they say "Query Completed". */
+  readonly sourceType: 'STREAM' | 'TABLE';
   /** Resolves when the query has ended (limit, completion, close or error). */
   readonly done: Promise<void>;
   close(): Promise<void>;
@@ -37,6 +39,9 @@ export function runTransientQuery(
   ctx: CompileContext,
   onRecordError: RecordErrorSink,
   sink: RowSink,
+  /** Pull queries on tables: the materialized rows (as source rows) instead of a topic scan. */
+  pullRows?: () => Iterable<unknown[]>,
+  columns: readonly Column[] = plan.outputSchema.value,
 ): TransientQueryHandle {
   const decoder = createSourceDecoder(plan.source, onRecordError);
   const pipeline = compileStreamPipeline(plan, ctx);
@@ -67,6 +72,13 @@ export function runTransientQuery(
   const done = (async () => {
     try {
       if (limit === 0) return end('Limit Reached');
+      if (kind === 'pull' && pullRows) {
+        for (const row of pullRows()) {
+          if (stopped) break;
+          pipeline(row, emit, false);
+        }
+        return end('Query Completed');
+      }
       if (kind === 'pull') {
         // A bounded scan: everything in the topic when the query starts, partition by partition.
         const ends = await log.endOffsets(plan.source.topic);
@@ -100,7 +112,8 @@ export function runTransientQuery(
   return {
     id,
     kind,
-    columns: plan.outputSchema.value,
+    sourceType: plan.source.type,
+    columns,
     done,
     async close() {
       if (!ended) end('Query Terminated');

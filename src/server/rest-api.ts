@@ -129,14 +129,36 @@ export class RestApi {
       write(last, ']\n');
       if (!res.writableEnded) res.end();
     };
+    let pull = false;
+    let pending: unknown;
+    // Rows are written one behind, so a pull query (which has no final message) can close the array after its last row.
+    const flushPending = (end: string) => {
+      if (pending !== undefined) write(pending, end);
+      pending = undefined;
+    };
     await this.runClientQuery(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) }, {
       start: (h) => {
+        pull = h.kind === 'pull' && h.sourceType === 'TABLE';
         res.writeHead(200, { 'content-type': responseType(req) });
-        item({ header: { queryId: h.id, schema: schemaText(h.columns) } });
+        pending = { header: { queryId: h.id, schema: schemaText(h.columns) } };
       },
-      row: (row) => item({ row: { columns: row } }),
-      end: (reason) => finish({ finalMessage: reason }),
-      error: (e) => finish({ errorMessage: toRestError(e, sql).body }),
+      row: (row) => {
+        flushPending(',\n');
+        pending = { row: { columns: row } };
+      },
+      end: (reason) => {
+        if (pull) {
+          flushPending(']\n');
+          if (!res.writableEnded) res.end();
+          return;
+        }
+        flushPending(',\n');
+        finish({ finalMessage: reason });
+      },
+      error: (e) => {
+        flushPending(',\n');
+        finish({ errorMessage: toRestError(e, sql).body });
+      },
     });
   }
 

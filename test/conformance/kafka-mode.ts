@@ -58,35 +58,50 @@ export class KafkaConformance {
 
   private constructor(
     private readonly log: KafkaLog,
-    private readonly admin: Admin,
+    private readonly kafka: Kafka,
   ) {}
 
   static async open(bootstrap: string): Promise<KafkaConformance> {
     const log = await openKafkaLog({ brokers: [bootstrap], clientId: 'sluice-conformance', sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 });
-    const admin = new Kafka({ clientId: 'sluice-conformance-admin', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    return new KafkaConformance(log, admin);
+    return new KafkaConformance(log, new Kafka({ clientId: 'sluice-conformance-admin', brokers: [bootstrap], logLevel: logLevel.NOTHING }));
   }
 
+  /**
+   * A kafkajs admin refreshes metadata for every topic it ever looked at, and fails once one of them
+   * is deleted by another client: the runner's own admin (group offsets, group deletion) is per case.
+   * Topics are deleted through the KafkaLog, which keeps its admin and its metadata cache consistent.
+   */
   async openCase(tc: TestCase): Promise<CaseBackend> {
     const serviceId = `conf_${this.run}_${this.seq++}_`;
     const named = topicsNamedBy(tc);
-    await this.deleteTopics(named); // leftovers of an earlier, interrupted run
-    const before = new Set(await this.admin.listTopics());
-    return new KafkaCase(this.log, this.admin, serviceId, named, before);
-  }
-
-  async deleteTopics(names: Iterable<string>): Promise<void> {
-    const existing = new Set(await this.admin.listTopics());
-    const doomed = [...new Set(names)].filter((t) => existing.has(t));
-    if (doomed.length === 0) return;
-    await Promise.all(doomed.map((t) => this.log.deleteTopic(t))); // through the log: drops its cached metadata
-    await waitGone(this.admin, doomed);
+    if (process.env['KAFKA_MODE_DEBUG']) console.log(`case ${serviceId} ${tc.name}: topics ${[...named].join(',')}`);
+    await deleteTopics(this.log, named); // leftovers of an earlier, interrupted run
+    const before = new Set((await this.log.listTopics()).map((t) => t.name));
+    const admin = this.kafka.admin();
+    await admin.connect();
+    return new KafkaCase(this.log, admin, serviceId, named, before);
   }
 
   async close(): Promise<void> {
-    await this.admin.disconnect().catch(() => undefined);
     await this.log.close();
+  }
+}
+
+/** Delete the topics that exist, and wait until they are gone (deletion completes asynchronously). */
+async function deleteTopics(log: Log, names: Iterable<string>, timeoutMs = 30_000): Promise<void> {
+  const existing = async () => new Set((await log.listTopics()).map((t) => t.name));
+  const wanted = [...new Set(names)].filter((t) => !t.startsWith('__'));
+  const have = await existing();
+  let left = wanted.filter((t) => have.has(t));
+  if (left.length === 0) return;
+  for (const t of left) await log.deleteTopic(t);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await existing();
+    left = left.filter((t) => now.has(t));
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`topics not deleted after ${timeoutMs} ms: ${left.join(', ')}`);
+    await sleep(50);
   }
 }
 
@@ -151,7 +166,7 @@ class KafkaCase implements CaseBackend {
 
   async readOutputs(topics: readonly string[]): Promise<Map<string, LogRecord[]>> {
     const out = new Map<string, LogRecord[]>();
-    const existing = new Set(await this.admin.listTopics());
+    const existing = new Set((await this.log.listTopics()).map((t) => t.name));
     const wanted = [...new Set(topics)].filter((t) => existing.has(t));
     for (const t of topics) out.set(t, []);
     if (wanted.length === 0) return out;
@@ -192,23 +207,22 @@ class KafkaCase implements CaseBackend {
 
   /** Never throws: a failed cleanup is reported, and the next case deletes the topics it names first. */
   async finish(engine: Engine | undefined): Promise<void> {
-    await this.cleanUp(engine).catch((e: unknown) => console.warn(`kafka-mode: cleanup of ${this.serviceId} failed: ${(e as Error).stack}`));
+    await this.cleanUp(engine).catch((e: unknown) => console.warn(`kafka-mode: cleanup of ${this.serviceId} failed: ${(e as Error).message}`));
   }
 
   private async cleanUp(engine: Engine | undefined): Promise<void> {
+    try {
+      const groups = (await this.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.includes(this.serviceId));
+      if (groups.length > 0) await this.admin.deleteGroups(groups).catch(() => undefined);
+    } finally {
+      await this.admin.disconnect().catch(() => undefined);
+    }
     const doomed = new Set(this.named);
     for (const s of engine?.metastore.listSources() ?? []) doomed.add(s.topic);
-    for (const t of await this.admin.listTopics()) {
-      if (!this.before.has(t) && !FOREIGN_PREFIXES.some((p) => t.startsWith(p))) doomed.add(t);
+    for (const t of await this.log.listTopics()) {
+      if (!this.before.has(t.name) && !FOREIGN_PREFIXES.some((p) => t.name.startsWith(p))) doomed.add(t.name);
     }
-    const existing = new Set(await this.admin.listTopics());
-    const topics = [...doomed].filter((t) => existing.has(t) && !t.startsWith('__'));
-    if (topics.length > 0) {
-      await Promise.all(topics.map((t) => this.log.deleteTopic(t)));
-      await waitGone(this.admin, topics);
-    }
-    const groups = (await this.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.includes(this.serviceId));
-    if (groups.length > 0) await this.admin.deleteGroups(groups).catch(() => undefined);
+    await deleteTopics(this.log, doomed);
   }
 }
 
@@ -230,17 +244,6 @@ function topicsNamedBy(tc: TestCase): Set<string> {
     }
   }
   return names;
-}
-
-/** Topic deletion completes asynchronously: wait until the names are gone, so they can be re-created. */
-async function waitGone(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const left = new Set(await admin.listTopics());
-    if (!topics.some((t) => left.has(t))) return;
-    if (Date.now() > deadline) throw new Error(`topics not deleted after ${timeoutMs} ms: ${topics.filter((t) => left.has(t)).join(', ')}`);
-    await sleep(50);
-  }
 }
 
 /** A Log that forwards to a KafkaLog and notes the order of its appends (the cross-partition tie-breaker). */

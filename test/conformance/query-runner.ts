@@ -17,19 +17,11 @@ import { Decimal } from '../../src/types/decimal.js';
 import { JsonNumber, parseExact } from '../../src/serde/json-exact.js';
 import { joinWindowedKey, splitWindowedKey, type WindowKind } from '../../src/serde/windowed.js';
 import type { TestCase, VectorRecord } from './vectors.js';
-import { FunctionRegistry } from '../../src/functions/registry.js';
-import { allScalarFunctions } from '../../src/functions/scalar/index.js';
-import { allTableFunctions } from '../../src/functions/table/index.js';
-import { testAggregateFunctions, testScalarFunctions, testTableFunctions } from './test-udfs.js';
-import { allAggregateFunctions } from '../../src/functions/aggregate/index.js';
+import { conformanceFunctions } from './functions.js';
 import type { CaseBackend } from './kafka-mode.js';
 
 /** Built-ins plus the test functions ksqlDB's harness loads from its test sources. */
-const functions = new FunctionRegistry(
-  [...allScalarFunctions, ...testScalarFunctions],
-  [...allTableFunctions, ...testTableFunctions],
-  [...allAggregateFunctions, ...testAggregateFunctions],
-);
+const functions = conformanceFunctions;
 
 export interface CaseResult {
   readonly passed: boolean;

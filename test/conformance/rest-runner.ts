@@ -12,19 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine.js';
 import type { DataSource } from '../../src/engine/metastore.js';
-import { FunctionRegistry } from '../../src/functions/registry.js';
-import { allScalarFunctions } from '../../src/functions/scalar/index.js';
-import { allTableFunctions } from '../../src/functions/table/index.js';
 import { parseStatements } from '../../src/parser/parse.js';
 import { createSerde } from '../../src/serde/index.js';
 import { SluiceServer } from '../../src/server/server.js';
 import type { LogRecord } from '../../src/storage/log/log.js';
 import { Decimal } from '../../src/types/decimal.js';
 import { jsonEquals, type CaseResult } from './query-runner.js';
-import { testScalarFunctions, testTableFunctions } from './test-udfs.js';
+import { conformanceFunctions } from './functions.js';
 import type { TestCase, VectorRecord } from './vectors.js';
 
-const functions = new FunctionRegistry([...allScalarFunctions, ...testScalarFunctions], [...allTableFunctions, ...testTableFunctions]);
+const functions = conformanceFunctions;
 const QUERY_TIMEOUT_MS = 5000;
 
 interface RestVector {

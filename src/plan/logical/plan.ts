@@ -52,6 +52,8 @@ export interface SinkSpec {
   readonly valueOptions: FormatOptions;
   /** Windowed keys (when the query passes through the keys of a windowed source). */
   readonly window?: WindowInfo;
+  /** Only materialize the table (CREATE SOURCE TABLE): no records are written to the topic. */
+  readonly materializeOnly?: boolean;
 }
 
 /** One aggregate call of an aggregation query, resolved. */

@@ -15,6 +15,12 @@
  *   defaults (Kafka's retention.ms default is 7 days, unlike the embedded log's "keep forever"), and
  *   describeTopic reports the topic's effective values.
  * - onAppend is not offered.
+ * - Deleted topics: a kafkajs client remembers every topic it touched and refreshes metadata for all
+ *   of them; once one is deleted (by anyone) each refresh fails with UNKNOWN_TOPIC_OR_PARTITION, after
+ *   its retries. deleteTopic therefore renews the admin and the producer (forgetting the topic); an
+ *   admin or produce call that still fails that way on a topic that exists renews the client and is
+ *   retried once (topics deleted by other clients). Consumers reach the admin through `adminView`,
+ *   which always forwards to the current one.
  */
 import {
   Kafka,
@@ -113,13 +119,21 @@ export class KafkaLog implements Log {
   private readonly consumerConfig: Omit<ConsumerConfig, 'groupId'>;
   private readonly maxRequestBytes: number;
   private closed = false;
+  /** The current admin, whatever renewals happened (given to consumers and reads). */
+  private readonly adminView: Admin;
 
   private constructor(
     private readonly kafka: Kafka,
-    private readonly admin: Admin,
-    private readonly producer: Producer,
+    private admin: Admin,
+    private producer: Producer,
     private readonly options: KafkaLogOptions,
   ) {
+    this.adminView = new Proxy(Object.create(null) as Admin, {
+      get: (_t, prop) => {
+        const v = Reflect.get(this.admin, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(this.admin) : v;
+      },
+    });
     this.maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
     this.consumerConfig = {
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
@@ -147,14 +161,7 @@ export class KafkaLog implements Log {
     if (options.requestTimeoutMs !== undefined) config.requestTimeout = options.requestTimeoutMs;
     const kafka = new Kafka(config);
     const admin = kafka.admin();
-    // Idempotent: broker-side dedup of retried batches (needs acks=all and one request in flight).
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Retries are bounded so an append to a vanished topic or dead cluster fails instead of hanging.
-      retry: options.retry ?? { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
-    });
+    const producer = newProducer(kafka, options);
     try {
       await admin.connect();
       await producer.connect();
@@ -170,10 +177,54 @@ export class KafkaLog implements Log {
     if (this.closed) throw new ExecutionError('the log is closed');
   }
 
+  // --- client renewal (see "Deleted topics" above) -----------------------------------------------
+
+  private renewingAdmin: Promise<void> | null = null;
+
+  private renewAdmin(): Promise<void> {
+    this.renewingAdmin ??= (async () => {
+      const fresh = this.kafka.admin();
+      await fresh.connect();
+      const old = this.admin;
+      this.admin = fresh;
+      // Calls in flight on the old client finish first.
+      setTimeout(() => void old.disconnect().catch(() => undefined), 30_000).unref();
+    })().finally(() => {
+      this.renewingAdmin = null;
+    });
+    return this.renewingAdmin;
+  }
+
+  /** Runs inside the append chain, so no send is in flight on the old producer. */
+  private async renewProducer(): Promise<void> {
+    const fresh = newProducer(this.kafka, this.options);
+    await fresh.connect();
+    const old = this.producer;
+    this.producer = fresh;
+    await old.disconnect().catch(() => undefined);
+  }
+
+  /** An admin call, retried once on a renewed admin when a deleted topic poisoned its metadata. */
+  private async withAdmin<T>(f: (admin: Admin) => Promise<T>): Promise<T> {
+    try {
+      return await f(this.admin);
+    } catch (e) {
+      if (!isUnknownTopic(e) || this.closed) throw e;
+      await this.renewAdmin();
+      return f(this.admin);
+    }
+  }
+
   // --- topics ----------------------------------------------------------------------------------
 
-  private async exists(name: string): Promise<boolean> {
+  /** Whether the topic exists, asked with a renewed admin. */
+  private async existsFresh(name: string): Promise<boolean> {
+    await this.renewAdmin();
     return (await this.admin.listTopics()).includes(name);
+  }
+
+  private async exists(name: string): Promise<boolean> {
+    return (await this.withAdmin((a) => a.listTopics())).includes(name);
   }
 
   /** Partition count (cached); throws if the topic does not exist. */
@@ -199,7 +250,7 @@ export class KafkaLog implements Log {
         configEntries: topicConfigEntries(config),
       };
       try {
-        const created = await this.admin.createTopics({ topics: [spec], waitForLeaders: true });
+        const created = await this.withAdmin((a) => a.createTopics({ topics: [spec], waitForLeaders: true }));
         if (created) return;
       } catch (e) {
         throw new ExecutionError(`cannot create topic '${name}': ${(e as Error).message}`);
@@ -215,27 +266,41 @@ export class KafkaLog implements Log {
 
   async describeTopic(name: string): Promise<TopicDescription | undefined> {
     this.check();
-    if (!(await this.exists(name))) {
-      this.topics.delete(name);
-      return undefined;
+    if (await this.exists(name)) {
+      try {
+        return (await this.describe([name]))[0];
+      } catch (e) {
+        if (!isUnknownTopic(e)) throw e; // deleted between the two requests
+      }
     }
-    return (await this.describe([name]))[0];
+    this.topics.delete(name);
+    return undefined;
   }
 
   async listTopics(): Promise<TopicDescription[]> {
     this.check();
-    const names = (await this.admin.listTopics()).filter((t) => !t.startsWith('__')).sort();
-    return names.length === 0 ? [] : this.describe(names);
+    for (let attempt = 0; ; attempt++) {
+      const names = (await this.withAdmin((a) => a.listTopics())).filter((t) => !t.startsWith('__')).sort();
+      if (names.length === 0) return [];
+      try {
+        return await this.describe(names);
+      } catch (e) {
+        if (!isUnknownTopic(e) || attempt >= 5) throw e; // one was deleted between the two requests: list again
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   private async describe(names: readonly string[]): Promise<TopicDescription[]> {
-    const [meta, configs] = await Promise.all([
-      this.admin.fetchTopicMetadata({ topics: [...names] }),
-      this.admin.describeConfigs({
-        includeSynonyms: false,
-        resources: names.map((n) => ({ type: 2 /* ConfigResourceTypes.TOPIC */, name: n })),
-      }),
-    ]);
+    const [meta, configs] = await this.withAdmin((a) =>
+      Promise.all([
+        a.fetchTopicMetadata({ topics: [...names] }),
+        a.describeConfigs({
+          includeSynonyms: false,
+          resources: names.map((n) => ({ type: 2 /* ConfigResourceTypes.TOPIC */, name: n })),
+        }),
+      ]),
+    );
     const configOf = new Map(configs.resources.map((r) => [r.resourceName, r.configEntries]));
     return meta.topics.map((t) => {
       const entries = new Map((configOf.get(t.name) ?? []).map((e) => [e.configName, e.configValue]));
@@ -261,7 +326,16 @@ export class KafkaLog implements Log {
     this.check();
     this.topics.delete(name);
     if (!(await this.exists(name))) return;
-    await this.admin.deleteTopics({ topics: [name], timeout: 30_000 });
+    try {
+      await this.admin.deleteTopics({ topics: [name], timeout: 30_000 });
+    } catch (e) {
+      if (!isUnknownTopic(e)) throw e; // deleted meanwhile (or the admin's metadata is poisoned: renewed below)
+      if (await this.existsFresh(name)) throw e;
+    }
+    // Forget the topic in every client that may have touched it.
+    const renewed = this.appendChain.then(() => this.renewProducer());
+    this.appendChain = renewed.catch(() => undefined);
+    await Promise.all([this.renewAdmin(), renewed]);
   }
 
   // --- append ----------------------------------------------------------------------------------
@@ -319,7 +393,14 @@ export class KafkaLog implements Log {
     for (let i = start; i < end; i++) messages[i - start] = toKafkaMessage(records[i]!, parts[i]!);
     let meta;
     try {
-      meta = await this.producer.send({ topic, messages, acks: -1 });
+      try {
+        meta = await this.producer.send({ topic, messages, acks: -1 });
+      } catch (e) {
+        // Metadata poisoned by a topic another client deleted: renew the producer, retry once.
+        if (!isUnknownTopic(e) || !(await this.exists(topic))) throw e;
+        await this.renewProducer();
+        meta = await this.producer.send({ topic, messages, acks: -1 });
+      }
     } catch (e) {
       this.topics.delete(topic); // maybe deleted or re-created elsewhere: re-read its metadata next time
       throw new ExecutionError(`append to topic '${topic}' failed: ${(e as Error).message}`);
@@ -340,7 +421,7 @@ export class KafkaLog implements Log {
 
   private async offsets(topic: string): Promise<{ partition: number; high: number; low: number }[]> {
     await this.topic(topic);
-    const o = await this.admin.fetchTopicOffsets(topic);
+    const o = await this.withAdmin((a) => a.fetchTopicOffsets(topic));
     return o.map((x) => ({ partition: x.partition, high: Number(x.high), low: Number(x.low) })).sort((a, b) => a.partition - b.partition);
   }
 
@@ -364,7 +445,7 @@ export class KafkaLog implements Log {
     if (maxRecords <= 0 || offset >= p.high) return [];
     return readPartition(
       this.kafka,
-      this.admin,
+      this.adminView,
       this.consumerConfig,
       { topic, partition, offset, maxRecords, partitions: offs.length, highWatermark: p.high },
       this.options.readTimeoutMs ?? 30_000,
@@ -375,10 +456,10 @@ export class KafkaLog implements Log {
 
   async createConsumer(options: ConsumerOptions): Promise<LogConsumer> {
     this.check();
-    const existing = new Set(await this.admin.listTopics());
+    const existing = new Set(await this.withAdmin((a) => a.listTopics()));
     for (const t of options.topics) if (!existing.has(t)) throw new ExecutionError(`Topic '${t}' does not exist`);
     const kc = this.kafka.consumer({ ...this.consumerConfig, groupId: options.groupId });
-    const c = await KafkaConsumer.start(kc, this.admin, options, this.options.consumer ?? {});
+    const c = await KafkaConsumer.start(kc, this.adminView, options, this.options.consumer ?? {});
     this.consumers.add(c);
     const close = c.close.bind(c);
     c.close = async () => {
@@ -395,6 +476,26 @@ export class KafkaLog implements Log {
     await Promise.allSettled([...this.consumers].map((c) => c.close()));
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
+}
+
+function newProducer(kafka: Kafka, options: KafkaLogOptions): Producer {
+  // Idempotent: broker-side dedup of retried batches (needs acks=all and one request in flight).
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // Retries are bounded so an append to a vanished topic or dead cluster fails instead of hanging.
+    retry: options.retry ?? { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+  });
+}
+
+/** kafkajs' error for a topic (or partition) the broker does not know, possibly wrapped by its retrier. */
+function isUnknownTopic(e: unknown): boolean {
+  for (let x = e as { type?: string; originalError?: unknown; cause?: unknown } | undefined, i = 0; x && i < 5; i++) {
+    if (x.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    x = (x.originalError ?? x.cause) as typeof x;
+  }
+  return false;
 }
 
 function topicConfigEntries(config: TopicConfig): { name: string; value: string }[] {

@@ -1,0 +1,295 @@
+/**
+ * The Engine on Apache Kafka (KafkaLog) against a real broker: interoperability with another Kafka
+ * client (kcat), kill -9 and restart of a server, and two servers sharing a query's consumer group.
+ * KAFKA_BOOTSTRAP (default 127.0.0.1:9092) picks the broker; with none the file fails on purpose
+ * (test/global-setup.ts starts one for `npm test`). The kill -9 child runs the compiled engine
+ * (dist/, built by `npm test`'s pretest).
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import type { LogRecord } from '../../src/storage/log/log.js';
+import { partitionForKey } from '../../src/storage/log/partitioner.js';
+import { openKafkaLog, type KafkaLog } from '../../src/storage/log/kafka/index.js';
+import { crashStatements } from './fixtures/kafka-statements.mjs';
+
+const BOOTSTRAP = process.env['KAFKA_BOOTSTRAP'] ?? '127.0.0.1:9092';
+
+async function brokerAnswers(address: string): Promise<boolean> {
+  const i = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const s = net.connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
+    s.setTimeout(2000, () => (s.destroy(), resolve(false)));
+    s.on('error', () => resolve(false));
+    s.on('connect', () => (s.destroy(), resolve(true)));
+  });
+}
+
+if (!(await brokerAnswers(BOOTSTRAP))) {
+  throw new Error(`No Kafka broker answers at ${BOOTSTRAP}. Run \`npm run kafka:start\` first (or set KAFKA_BOOTSTRAP).`);
+}
+
+const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const prefixes: string[] = [];
+const dirs: string[] = [];
+const logs: KafkaLog[] = [];
+let seq = 0;
+
+/** A unique topic-name prefix (`sluice-it-...`, which the conformance runner's Kafka mode leaves alone). */
+function prefix(what: string): string {
+  const p = `sluice-it-eng-${RUN}-${what}-${seq++}`;
+  prefixes.push(p);
+  return p;
+}
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'sluice-kafka-it-'));
+  dirs.push(d);
+  return d;
+}
+
+async function kafkaLog(): Promise<KafkaLog> {
+  const log = await openKafkaLog({ brokers: [BOOTSTRAP], clientId: 'sluice-it-engine', sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, rebalanceTimeoutMs: 6_000 });
+  logs.push(log);
+  return log;
+}
+
+async function openEngine(dataDir: string, serviceId: string, log?: KafkaLog): Promise<Engine> {
+  return Engine.open({
+    dataDir,
+    log: log ?? (await kafkaLog()),
+    properties: { 'auto.offset.reset': 'earliest', 'ksql.service.id': serviceId },
+  });
+}
+
+/**
+ * Reads `topics` from the beginning in a throw-away group until `done` holds for what was read
+ * (re-reading from scratch is not needed: records arrive in per-partition order), or fails after
+ * `timeoutMs`.
+ */
+async function readUntil(log: KafkaLog, topics: string[], done: (records: LogRecord[]) => boolean, timeoutMs = 60_000): Promise<LogRecord[]> {
+  const c = await log.createConsumer({ groupId: `sluice-it-reader-${RUN}-${seq++}`, topics, autoOffsetReset: 'earliest' });
+  const out: LogRecord[] = [];
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(out)) {
+      if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms (${out.length} records read)`);
+      out.push(...(await c.poll(10_000, 250)));
+    }
+    return out;
+  } finally {
+    await c.close();
+  }
+}
+
+const intKey = (r: LogRecord): number => r.key!.readInt32BE(0);
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** Every id in [0, n) is the key of some record. */
+function coversIds(n: () => number): (rs: LogRecord[]) => boolean {
+  return (rs) => {
+    const seen = new Set(rs.map(intKey));
+    for (let i = 0; i < n(); i++) if (!seen.has(i)) return false;
+    return true;
+  };
+}
+
+beforeAll(async () => {
+  await kafkaLog(); // fail early, with the connection error, when the broker is unusable
+});
+
+afterAll(async () => {
+  const log = logs[0];
+  if (log) {
+    for (const t of await log.listTopics().catch(() => [])) {
+      if (prefixes.some((p) => t.name.startsWith(p))) await log.deleteTopic(t.name).catch(() => undefined);
+    }
+  }
+  await Promise.allSettled(logs.map((l) => l.close()));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+// --------------------------------------------------------------------------------------------------
+
+const kcat = spawnSync('kcat', ['-V']).status === 0 ? 'kcat' : undefined;
+
+describe.skipIf(kcat === undefined)('kcat interoperability (skipped: kcat is not installed)', () => {
+  it('kcat produces, a persistent query transforms, kcat consumes what ksqlDB would write', async () => {
+    const p = prefix('kcat');
+    const engine = await openEngine(tempDir(), `it_kcat_${RUN}_`);
+    try {
+      await engine.execute(`
+        CREATE STREAM orders (id STRING KEY, qty INT, price DOUBLE, ts BIGINT, trace BYTES HEADER('trace'))
+          WITH (kafka_topic='${p}-in', key_format='KAFKA', value_format='JSON', partitions=3, timestamp='ts');
+        CREATE STREAM by_qty WITH (kafka_topic='${p}-out', partitions=4) AS
+          SELECT qty, id, qty * price AS total, trace FROM orders PARTITION BY qty;`);
+      const input = [
+        `a|{"QTY": 1, "PRICE": 2.5, "TS": 1700000000001}`,
+        `b|{"QTY": 2, "PRICE": 10, "TS": 1700000000002}`,
+        `c|{"QTY": 7, "PRICE": 0.5, "TS": 1700000000003}`,
+        `d|{"QTY": 1000, "PRICE": 1, "TS": 1700000000004}`,
+      ].join('\n');
+      // The Java client's partitioner, so input keys land where a Java producer puts them.
+      execFileSync(kcat!, ['-b', BOOTSTRAP, '-P', '-t', `${p}-in`, '-K', '|', '-H', 'trace=abc', '-H', 'other=x', '-X', 'partitioner=murmur2_random'], { input });
+
+      // Consume with kcat: partition, 4-byte big-endian INT key (KAFKA format), value, timestamp, headers.
+      const deadline = Date.now() + 60_000;
+      let lines: string[] = [];
+      while (lines.length < 4 && Date.now() < deadline) {
+        const out = execFileSync(kcat!, ['-b', BOOTSTRAP, '-C', '-t', `${p}-out`, '-o', 'beginning', '-e', '-q', '-s', 'key=i', '-f', '%p|%k|%s|%T|%h\\n'], { encoding: 'utf8' });
+        lines = out.split('\n').filter((l) => l !== '');
+        if (lines.length < 4) await new Promise((r) => setTimeout(r, 250));
+      }
+      const rows = lines.map((l) => {
+        const [partition, key, value, ts, headers] = l.split('|');
+        return { partition: Number(partition), key: Number(key), value: JSON.parse(value!) as Record<string, unknown>, ts: Number(ts), headers };
+      });
+      rows.sort((x, y) => x.ts - y.ts);
+      const abc = Buffer.from('abc').toString('base64');
+      expect(rows.map((r) => ({ key: r.key, value: r.value, ts: r.ts }))).toEqual([
+        { key: 1, value: { ID: 'a', TOTAL: 2.5, TRACE: abc }, ts: 1700000000001 },
+        { key: 2, value: { ID: 'b', TOTAL: 20, TRACE: abc }, ts: 1700000000002 },
+        { key: 7, value: { ID: 'c', TOTAL: 3.5, TRACE: abc }, ts: 1700000000003 },
+        { key: 1000, value: { ID: 'd', TOTAL: 1000, TRACE: abc }, ts: 1700000000004 },
+      ]);
+      for (const r of rows) {
+        // Input headers are forwarded to the output, as Kafka Streams does.
+        expect(r.headers).toBe('trace=abc,other=x');
+        // Keyed like the Java producer of a ksqlDB server: murmur2 of the serialized key.
+        const k = Buffer.alloc(4);
+        k.writeInt32BE(r.key);
+        expect(r.partition).toBe(partitionForKey(k, 4));
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+// --------------------------------------------------------------------------------------------------
+
+describe('kill -9 of a server on Kafka', () => {
+  it('a restarted server resumes with no lost output; so does one on an empty data directory (stateless queries)', async () => {
+    expect(existsSync(`${process.env['SLUICE_DIST'] ?? 'dist'}/src/index.js`), 'run `npm run build` first').toBe(true);
+    const p = prefix('crash');
+    const dir = tempDir();
+    const serviceId = `it_crash_${RUN}_`;
+    const child = spawn(process.execPath, ['test/integration/fixtures/kafka-crash-child.mjs', BOOTSTRAP, dir, serviceId, p], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acked = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        for (const m of chunk.matchAll(/acked (\d+)/g)) acked = Math.max(acked, Number(m[1]));
+        if (acked >= 3000) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited early: ${code}`))));
+    });
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)));
+
+    const log = await kafkaLog();
+    const inputs = async () => sum(await log.endOffsets(`${p}-src`));
+    const n1 = await inputs();
+    expect(n1).toBeGreaterThanOrEqual(acked); // `acked n`: the first n inputs are durable
+
+    // 1. Same data directory: command log, SQLite state and committed offsets all survive.
+    let engine = await openEngine(dir, serviceId, log);
+    try {
+      expect(engine.listQueries().map((q) => q.id).sort()).toEqual(['CSAS_DST_0', 'CTAS_COUNTS_1']);
+      await readUntil(log, [`${p}-dst`], coversIds(() => n1));
+      // The latest count per bucket is exact: state and input positions commit together.
+      const expected = new Map<number, number>();
+      for (let i = 0; i < n1; i++) expected.set(i % 10, (expected.get(i % 10) ?? 0) + 1);
+      const latest = new Map<number, number>();
+      await readUntil(log, [`${p}-counts`], (rs) => {
+        for (const r of rs) latest.set(intKey(r), (JSON.parse(r.value!.toString()) as { N: number }).N);
+        return [...expected].every(([b, n]) => latest.get(b) === n);
+      });
+    } finally {
+      await engine.close();
+    }
+
+    // 2. An empty data directory, same service id, same statements: the stateless query resumes from
+    // the consumer group's committed offsets in Kafka. (Stateful queries would start with empty
+    // state: Sluice keeps aggregation state in SQLite, not in changelog topics.)
+    const more = [];
+    for (let i = n1; i < n1 + 500; i++) {
+      const key = Buffer.alloc(4);
+      key.writeInt32BE(i);
+      more.push({ key, value: Buffer.from(JSON.stringify({ V: i })), timestamp: i });
+    }
+    await log.append(`${p}-src`, more);
+    engine = await openEngine(tempDir(), serviceId, log);
+    try {
+      await engine.execute(crashStatements(p));
+      const n2 = await inputs();
+      const out = await readUntil(log, [`${p}-dst`], coversIds(() => n2));
+      // It resumed: records before the crash's last commit were not processed again.
+      expect(engine.query('CSAS_DST_0')!.processed).toBeLessThan(n2);
+      expect(out.length).toBeLessThan(2 * n2);
+    } finally {
+      await engine.close();
+    }
+  }, 180_000);
+});
+
+// --------------------------------------------------------------------------------------------------
+
+describe('two servers sharing a query', () => {
+  it('split a 4-partition input; when one stops, the other takes over with no lost output', async () => {
+    const p = prefix('pair');
+    const serviceId = `it_pair_${RUN}_`;
+    const statements = `
+      CREATE STREAM src (id INT KEY, v INT) WITH (kafka_topic='${p}-src', value_format='JSON', partitions=4);
+      CREATE STREAM dst WITH (kafka_topic='${p}-dst') AS SELECT id, v + 1 AS w FROM src;`;
+    const a = await openEngine(tempDir(), serviceId);
+    const b = await openEngine(tempDir(), serviceId);
+    const producer = await kafkaLog();
+    let aClosed = false;
+    try {
+      await a.execute(statements);
+      await b.execute(statements);
+      const append = async (from: number, to: number) => {
+        const batch = [];
+        for (let i = from; i < to; i++) {
+          const key = Buffer.alloc(4);
+          key.writeInt32BE(i);
+          batch.push({ key, value: Buffer.from(JSON.stringify({ V: i })), timestamp: i });
+        }
+        await producer.append(`${p}-src`, batch);
+      };
+      await append(0, 400);
+      await readUntil(producer, [`${p}-dst`], coversIds(() => 400));
+      const qa = a.query('CSAS_DST_0')!;
+      const qb = b.query('CSAS_DST_0')!;
+      // Both members of the group got partitions.
+      expect(qa.processed).toBeGreaterThan(0);
+      expect(qb.processed).toBeGreaterThan(0);
+
+      // Keep appending while A leaves the group.
+      const writing = (async () => {
+        for (let i = 400; i < 1200; i += 50) {
+          await append(i, i + 50);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 100));
+      const beforeStop = qb.processed;
+      await a.close();
+      aClosed = true;
+      await writing;
+      const out = await readUntil(producer, [`${p}-dst`], coversIds(() => 1200));
+      expect(qb.processed).toBeGreaterThan(beforeStop);
+      for (const r of out) expect(JSON.parse(r.value!.toString())).toEqual({ W: intKey(r) + 1 });
+    } finally {
+      if (!aClosed) await a.close();
+      await b.close();
+    }
+  }, 120_000);
+});
