@@ -18,7 +18,7 @@ import { schemaFromColumns } from '../analyzer/source-schema.js';
 import { intProperty, str, validateProperties, validateTimestampColumn } from '../analyzer/with-properties.js';
 import { analyzeStreamQuery } from '../analyzer/stream-query.js';
 import type { AggregateQueryPlan, SinkSpec } from '../plan/logical/plan.js';
-import { queryTopics, type QueryPlan } from '../runtime/persistent-query.js';
+import { BATCH_RECORDS, queryTopics, type QueryPlan } from '../runtime/persistent-query.js';
 import { analyzeJoinQuery } from '../analyzer/join-query.js';
 import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
 import { StateDb } from '../storage/state/state-db.js';
@@ -717,7 +717,7 @@ export class Engine {
       let progress = 0;
       for (const q of this.queries.values()) {
         for (;;) {
-          const n = await q.step(5000, 0);
+          const n = await q.step(BATCH_RECORDS, 0);
           progress += n;
           if (n === 0) break;
         }

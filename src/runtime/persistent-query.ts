@@ -29,6 +29,13 @@ import { JoinRuntime, type JoinEvent } from '../operators/join.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
+
+/**
+ * Records per micro-batch: each batch ends with one log append and one commit, so larger batches
+ * amortise those (measured: 5,000 → 20,000 cut the commit share of a passthrough query's profile);
+ * the batch's outputs are held in memory until the append.
+ */
+export const BATCH_RECORDS = 20_000;
 export type QueryPlan = StreamQueryPlan | AggregateQueryPlan | JoinQueryPlan;
 
 export interface QueryDeps {
@@ -152,7 +159,7 @@ export class PersistentQuery {
    * Process one micro-batch: poll, run, append outputs, commit. Returns the number of input records
    * consumed (0 when caught up).
    */
-  async step(maxRecords = 5000, timeoutMs = 0): Promise<number> {
+  async step(maxRecords = BATCH_RECORDS, timeoutMs = 0): Promise<number> {
     const state = this.deps.state;
     const records = await this.deps.consumer.poll(maxRecords, timeoutMs);
     if (records.length === 0) return 0;
@@ -175,7 +182,7 @@ export class PersistentQuery {
     this.loop = (async () => {
       while (!this.stopping) {
         try {
-          await this.step(5000, pollTimeoutMs);
+          await this.step(BATCH_RECORDS, pollTimeoutMs);
         } catch (e) {
           this.state = 'ERROR';
           this.error = e as Error;
