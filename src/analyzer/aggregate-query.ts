@@ -223,13 +223,13 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
     const t = explain('Error in HAVING expression: ', () => inferType(having!, aggScope.withClause('HAVING column'), ctx));
     if (t.kind !== 'BOOLEAN') throw new AnalysisError(`Type error in HAVING expression: Should evaluate to boolean but is ${formatExpression(query.having!)} (${formatType(t)}) instead.`);
   }
-  if (missing.length > 0) {
+  if (missing.length > 0 && !opts.transient) {
     throw new AnalysisError(
       `The query used to build \`${opts.sinkName ?? 'OUTPUT'}\` must include the grouping expression${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} in its projection (eg, SELECT ${missing.join(', ')}...).`,
     );
   }
   for (const k of outputSchema.key) validateKeyType(k);
-  if (outputSchema.value.length === 0) throw new AnalysisError('The projection contains no value columns.');
+  if (outputSchema.value.length === 0 && !opts.transient) throw new AnalysisError('The projection contains no value columns.');
   const seen = new Map<string, SqlType>();
   for (const c of outputSchema.value) {
     if (seen.has(c.name) || outputSchema.key.some((k) => k.name === c.name)) {
@@ -258,6 +258,10 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
     outputSchema,
     emitFinal: query.emit === 'FINAL',
     repartitioned,
+    // Where each selected column lands (key or value), for transient queries that return the projection as written.
+    projection: rewritten.map((c, i) =>
+      usedAsKey.has(i) ? { key: true, index: keyColumns.findIndex((kc) => kc.name === c.name) } : { key: false, index: valueColumns.findIndex((vc) => vc.name === c.name) },
+    ),
   };
 }
 

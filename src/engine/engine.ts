@@ -26,6 +26,7 @@ import { MaterializedView } from '../storage/state/materialized-view.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
 import { ProcessingLog, type ProcessingLogEntry } from '../runtime/processing-log.js';
 import { runTransientQuery, type RowSink, type TransientQueryHandle } from '../runtime/transient-query.js';
+import { runTransientAggregate } from '../runtime/transient-aggregate.js';
 import { resolveTypeNode } from '../types/type-node.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 import { castValue } from '../expr/cast.js';
@@ -615,6 +616,7 @@ export class Engine {
       if (st.query.having) throw new AnalysisError(`Pull queries don't support HAVING clauses.${hint}`);
     }
     const { source, alias } = this.resolveSingleSource(st.query);
+    if (kind === 'push' && isAggregateQuery(st.query, this.compileContext())) return this.pushAggregate(st.query, source, alias, props, sink);
     const plan = analyzeStreamQuery(st.query, source, alias, this.compileContext(), { transient: true });
     let pullRows: (() => Iterable<unknown[]>) | undefined;
     let columns = plan.outputSchema.value;
@@ -649,6 +651,20 @@ export class Engine {
       });
     const ctx = { ...this.compileContext(), onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
     return runTransientQuery(id, kind, plan, this.log, consumer, ctx, onError, sink, pullRows, columns);
+  }
+
+  private async pushAggregate(query: Query, source: DataSource, alias: string | undefined, props: Record<string, string>, sink: RowSink): Promise<TransientQueryHandle> {
+    const plan = analyzeAggregateQuery(query, source, alias, this.compileContext(), { transient: true });
+    const id = `transient_${source.name}_${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    const consumer = await this.log.createConsumer({
+      groupId: `_confluent-ksql-${props['ksql.service.id'] ?? 'default_'}${id}`,
+      topics: [source.topic],
+      autoOffsetReset: props['auto.offset.reset'] === 'earliest' ? 'earliest' : 'latest',
+    });
+    mkdirSync(join(this.dataDir, 'state'), { recursive: true });
+    const onError = (type: ProcessingLogEntry['type'], message: string) => this.processingLog.record({ queryId: id, type, message, timestamp: Date.now() });
+    const ctx = { ...this.compileContext(), onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
+    return runTransientAggregate(id, plan, consumer, join(this.dataDir, 'state', `${id}.db`), ctx, props, onError, sink, query.limit);
   }
 
   listQueries(): QuerySummary[] {

@@ -140,11 +140,15 @@ export class RestApi {
       start: (h) => {
         pull = h.kind === 'pull' && h.sourceType === 'TABLE';
         res.writeHead(200, { 'content-type': responseType(req) });
-        pending = { header: { queryId: h.id, schema: schemaText(h.columns) } };
+        const header = { header: { queryId: h.id, schema: schemaText(h.columns) } };
+        if (pull) pending = header;
+        else item(header);
       },
       row: (row) => {
         flushPending(',\n');
-        pending = { row: { columns: row } };
+        // Only a pull query on a table (no final message) needs its last row held back.
+        if (pull) pending = { row: { columns: row } };
+        else item({ row: { columns: row } });
       },
       end: (reason) => {
         if (pull) {

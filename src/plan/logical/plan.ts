@@ -98,4 +98,6 @@ export interface AggregateQueryPlan {
   readonly emitFinal: boolean;
   /** GROUP BY is not the source key: ksqlDB would repartition (matters for per-partition stream time). */
   readonly repartitioned: boolean;
+  /** The select list in order: each item is output key column `index` or value column `index`. */
+  readonly projection: readonly { readonly key: boolean; readonly index: number }[];
 }
