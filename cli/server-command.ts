@@ -3,6 +3,7 @@
  * shutdown: stop accepting, end running queries with a final message, close the engine).
  */
 import { Engine } from '../src/engine/engine.js';
+import { openKafkaLog } from '../src/storage/log/kafka/index.js';
 import { SluiceServer } from '../src/server/server.js';
 import { loadConfigFile, type ServerConfig } from '../src/server/config.js';
 
@@ -11,12 +12,16 @@ export interface ServerCommandOptions {
   readonly host?: string;
   readonly dataDir?: string;
   readonly config?: string;
+  readonly kafkaBrokers?: string;
 }
 
 export async function runServer(opts: ServerCommandOptions): Promise<void> {
   const config: ServerConfig = opts.config ? loadConfigFile(opts.config) : { properties: {} };
   const dataDir = opts.dataDir ?? config.dataDir ?? 'data';
-  const engine = await Engine.open({ dataDir, properties: config.properties });
+  // Apache Kafka instead of the embedded log: --kafka-brokers, or bootstrap.servers in the config file.
+  const brokers = opts.kafkaBrokers ?? config.properties['bootstrap.servers'] ?? config.properties['ksql.streams.bootstrap.servers'];
+  const log = brokers ? await openKafkaLog({ brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean), clientId: `sluice-${config.properties['ksql.service.id'] ?? 'default_'}` }) : undefined;
+  const engine = await Engine.open({ dataDir, properties: config.properties, ...(log ? { log } : {}) });
   const server = new SluiceServer(engine, {
     port: opts.port !== undefined ? Number(opts.port) : (config.port ?? 8088),
     host: opts.host ?? config.host ?? '127.0.0.1',
@@ -41,5 +46,6 @@ export async function runServer(opts: ServerCommandOptions): Promise<void> {
   });
   await server.close();
   await engine.close();
+  await log?.close();
   process.stdout.write('Server stopped\n');
 }

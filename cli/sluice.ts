@@ -57,7 +57,8 @@ program
   .option('--port <port>', 'port to listen on (default 8088)')
   .option('--host <host>', "interface to bind (default 127.0.0.1; '0.0.0.0' for all, as ksqlDB)")
   .option('-d, --data-dir <dir>', "data directory (default 'data')")
-  .option('--config <file>', 'configuration file: JSON or key=value lines (listeners, ksql.* properties, sluice.data.dir)')
+  .option('--config <file>', 'configuration file: JSON or key=value lines (listeners, ksql.* properties, sluice.data.dir, bootstrap.servers)')
+  .option('--kafka-brokers <list>', 'run on Apache Kafka (host:port,...) instead of the embedded log')
   .action(runServer);
 
 interface CliOptions {

@@ -5,3 +5,4 @@ export { openEmbeddedLog } from './storage/log/embedded/index.js';
 export { parseStatements } from './parser/parse.js';
 export { ParseError, AnalysisError, ExecutionError, SluiceError } from './errors.js';
 export type { RowSink, TransientQueryHandle, EndReason } from './runtime/transient-query.js';
+export { openKafkaLog } from './storage/log/kafka/index.js';
