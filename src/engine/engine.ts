@@ -337,6 +337,7 @@ export class Engine {
       if (!st.orReplace) throw new ExecutionError(`Cannot add ${kind} '${st.name}': A ${existing.type.toLowerCase()} with the same name already exists`);
     }
     validateProperties(st.properties);
+    if (st.query.limit !== undefined) throw new AnalysisError(`CREATE ${st.sourceType} AS SELECT statements don't support LIMIT clause.`);
     const { plan, source, resultType } = this.planQuery(st.query, st.name, st.properties, props);
     if (resultType !== st.sourceType) {
       throw new AnalysisError(
@@ -614,6 +615,10 @@ export class Engine {
       if (st.query.window) throw new AnalysisError(`Pull queries don't support WINDOW clauses.${hint}`);
       if (st.query.partitionBy) throw new AnalysisError(`Pull queries don't support PARTITION BY clauses.${hint}`);
       if (st.query.having) throw new AnalysisError(`Pull queries don't support HAVING clauses.${hint}`);
+      if (st.query.limit !== undefined && st.query.limit < 0) throw new AnalysisError(`Pull queries don't support negative integers in the LIMIT clause. See https://cnfl.io/queries for more info.`);
+      if (st.query.limit !== undefined && props['ksql.query.pull.limit.clause.enabled'] === 'false') {
+        throw new AnalysisError(`LIMIT clause in pull queries is currently disabled. You can enable them by setting ksql.query.pull.limit.clause.enabled=true.${hint}`);
+      }
     }
     const { source, alias } = this.resolveSingleSource(st.query);
     if (kind === 'push' && isAggregateQuery(st.query, this.compileContext())) return this.pushAggregate(st.query, source, alias, props, sink);
@@ -627,12 +632,16 @@ export class Engine {
           `The ${source.name} table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_${source.name} AS SELECT * FROM ${source.name}'. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.`,
         );
       }
-      pullRows = () => viewRows(view, plan.layout.length, source.window !== undefined);
+      // Rows come in the order of their serialized keys, as from ksqlDB's state stores (LIMIT keeps the first).
+      const keySerde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true);
+      pullRows = () => viewRows(view, plan.layout.length, source.window !== undefined, (k) => keySerde.serialize(k) ?? Buffer.alloc(0));
       // Pull queries on tables mark the key columns they return.
       const keyNames = new Set([...source.schema.key.map((k) => k.name), ...(source.window ? ['WINDOWSTART', 'WINDOWEND'] : [])]);
       columns = plan.valueColumns.map((c, i) => ({ ...plan.outputSchema.value[i]!, ...(c.expr.kind === 'ColumnRef' && keyNames.has(c.expr.name) ? { namespace: 'KEY' as const } : {}) }));
     }
-    const id = `transient_${source.name}_${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    // ksqlDB serves push queries from latest on the output of a persistent query as "scalable push queries".
+    const scalable = kind === 'push' && source.createdBy !== undefined && (props['auto.offset.reset'] ?? 'latest') === 'latest';
+    const id = `${scalable ? 'SCALABLE_PUSH_QUERY_' : `transient_${source.name}_`}${Date.now()}${Math.floor(Math.random() * 1e6)}`;
     const consumer =
       kind === 'push'
         ? await this.log.createConsumer({
@@ -814,8 +823,10 @@ function checkSchemaNameProperties(props: Properties, keyFormat: string, valueFo
 }
 
 /** Rows of a materialized view laid out as a source row: key, value, headers, ROWTIME, ROWPARTITION, ROWOFFSET, window. */
-function* viewRows(view: MaterializedView, width: number, windowed: boolean): Iterable<unknown[]> {
-  for (const r of view.rows()) {
+function* viewRows(view: MaterializedView, width: number, windowed: boolean, keyBytes: (key: readonly unknown[]) => Buffer): Iterable<unknown[]> {
+  const sorted = [...view.rows()].map((r) => ({ r, k: keyBytes(r.key) }));
+  sorted.sort((a, b) => Buffer.compare(a.k, b.k) || (a.r.window?.start ?? 0) - (b.r.window?.start ?? 0));
+  for (const { r } of sorted) {
     const row = new Array<unknown>(width).fill(null);
     let i = 0;
     for (const k of r.key) row[i++] = k;
