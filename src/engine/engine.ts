@@ -629,7 +629,7 @@ export class Engine {
       const view = this.views.get(source.name);
       if (!view) {
         throw new AnalysisError(
-          `The ${source.name} table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_${source.name} AS SELECT * FROM ${source.name}'. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.`,
+          `The \`${source.name}\` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_${source.name} AS SELECT * FROM ${source.name}'. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.`,
         );
       }
       // Rows come in the order of their serialized keys, as from ksqlDB's state stores (LIMIT keeps the first).

@@ -11,14 +11,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine.js';
-import type { DataSource } from '../../src/engine/metastore.js';
 import { parseStatements } from '../../src/parser/parse.js';
-import { createSerde } from '../../src/serde/index.js';
 import { SluiceServer } from '../../src/server/server.js';
 import type { LogRecord } from '../../src/storage/log/log.js';
-import { Decimal } from '../../src/types/decimal.js';
 import { jsonEquals, type CaseResult } from './query-runner.js';
 import { conformanceFunctions } from './functions.js';
+import { decode, ensureTopic, produce } from './records.js';
 import type { TestCase, VectorRecord } from './vectors.js';
 
 const functions = conformanceFunctions;
@@ -221,55 +219,9 @@ function compareQuery(expected: readonly Record<string, unknown>[], actual: read
 // ---------------------------------------------------------------------------------------------
 // Producing inputs and reading outputs (JSON, KAFKA, DELIMITED as the vectors write them).
 
-async function ensureTopic(engine: Engine, name: string, partitions: number): Promise<void> {
-  if (!(await engine.log.describeTopic(name))) await engine.log.createTopic(name, { partitions });
-}
 
-async function produce(engine: Engine, inputs: readonly VectorRecord[]): Promise<void> {
-  for (const i of inputs) {
-    const source = engine.metastore.sourcesForTopic(i.topic)[0];
-    await ensureTopic(engine, i.topic, 4);
-    await engine.log.append(i.topic, [
-      {
-        key: i.key === undefined || i.key === null ? null : encode(i.key, source, true),
-        value: i.value === null ? null : encode(i.value, source, false),
-        timestamp: i.timestamp ?? 0,
-        headers: (i.headers ?? []).map((h) => ({ key: h.KEY, value: h.VALUE === null ? null : Buffer.from(h.VALUE, 'base64') })),
-        partition: 0,
-      },
-    ]);
-  }
-}
 
-function encode(v: unknown, source: DataSource | undefined, isKey: boolean): Buffer | null {
-  const format = source ? (isKey ? source.keyFormat : source.valueFormat) : typeof v === 'string' ? 'KAFKA' : 'JSON';
-  const cols = source ? (isKey ? source.schema.key : source.schema.value) : [];
-  if (format === 'NONE') return null;
-  if (format === 'DELIMITED') return Buffer.from(String(v));
-  if (format === 'KAFKA' && cols.length === 1) {
-    const t = cols[0]!.type.kind;
-    const value = t === 'STRING' && typeof v !== 'string' ? JSON.stringify(v) : (t === 'INTEGER' || t === 'BIGINT' || t === 'DOUBLE') && typeof v === 'string' ? Number(v) : v;
-    return createSerde('KAFKA', cols, {}, isKey).serialize([value]);
-  }
-  return Buffer.from(typeof v === 'string' && format === 'KAFKA' ? v : JSON.stringify(v));
-}
 
-function decode(b: Buffer | null, source: DataSource | undefined, isKey: boolean): unknown {
-  if (b === null) return null;
-  const format = source ? (isKey ? source.keyFormat : source.valueFormat) : 'JSON';
-  const cols = source ? (isKey ? source.schema.key : source.schema.value) : [];
-  if (format === 'KAFKA' && cols.length === 1) {
-    const v = createSerde('KAFKA', cols, {}, isKey).deserialize(b)?.[0];
-    return Buffer.isBuffer(v) ? v.toString('base64') : v instanceof Decimal ? v.toNumber() : v;
-  }
-  const text = b.toString('utf8');
-  if (format === 'DELIMITED') return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 function compareOutputs(outputs: readonly VectorRecord[], captured: Map<string, LogRecord[]>, engine: Engine): string | undefined {
   const byTopic = new Map<string, VectorRecord[]>();

@@ -3,21 +3,7 @@
  * java.time's ISO formatters). Used by TO_JSON_STRING and friends.
  */
 
-/** Double.toString: "1.0", "0.001", "1.0E7", "1.0E-4", "NaN", "Infinity". */
-export function javaDoubleToString(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return 'Infinity';
-  if (n === -Infinity) return '-Infinity';
-  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
-  const abs = Math.abs(n);
-  if (abs >= 1e-3 && abs < 1e7) {
-    const s = String(n);
-    return s.includes('.') ? s : s + '.0';
-  }
-  // Shortest round-trip digits, then Java's d.dddE[-]x layout.
-  const [mant, exp] = n.toExponential().split('e') as [string, string];
-  return (mant.includes('.') ? mant : mant + '.0') + 'E' + (exp.startsWith('+') ? exp.slice(1) : exp);
-}
+export { javaDoubleString as javaDoubleToString } from '../../types/java-text.js';
 
 const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
 const pad3 = (n: number): string => (n < 10 ? '00' : n < 100 ? '0' : '') + n;
