@@ -264,9 +264,13 @@ export class AggregateOperator {
   /** Called before the batch commits: persist stream time with the state; expire old windows. */
   beforeCommit(): void {
     if (this.streamTime.size > 0) this.meta.put('streamTime', Object.fromEntries(this.streamTime));
-    if (this.windows && this.plan.window) {
+    // Retention is enforced now and then (a DELETE per commit would cost more than it saves).
+    if (this.windows && this.plan.window && Date.now() - this.lastExpiry > 10_000) {
+      this.lastExpiry = Date.now();
       const max = Math.max(...this.streamTime.values());
       if (Number.isFinite(max)) this.windows.expireBefore(max - this.plan.window.retentionMs);
     }
   }
+
+  private lastExpiry = Date.now();
 }

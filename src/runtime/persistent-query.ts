@@ -108,6 +108,7 @@ export class PersistentQuery {
       const keySerde = plan.repartitioned ? createSerde(sinkSpec.keyFormat, plan.outputSchema.key, sinkSpec.keyOptions, true) : undefined;
       const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
       const isTable = plan.source.type === 'TABLE';
+      const rowtime = plan.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO');
       this.beforeCommit = () => op.beforeCommit();
       this.process = (records) => {
         for (const r of records) {
@@ -115,7 +116,7 @@ export class PersistentQuery {
           if (isTable && r.key === null) continue; // a table row needs a key
           const row = decoder.decode(r);
           if (row === null) continue;
-          op.process({ row, nullValue: decoder.valueIsNull, ts: row[plan.layout.findIndex((c) => c.name === 'ROWTIME')] as number, partition: r.partition, sourceKey: r.key === null ? '' : r.key.toString('base64') });
+          op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: r.partition, sourceKey: r.key === null || !isTable ? '' : r.key.toString('base64') });
         }
         current = undefined;
       };

@@ -252,11 +252,13 @@ export class WindowStore<V> implements Flushable {
     });
   }
 
-  /** Drop windows that ended before `time` (retention). */
+  /**
+   * Drop windows that ended before `time` (retention). Cached copies may linger until evicted: they
+   * are only reachable for windows still within grace, which are never expired.
+   */
   expireBefore(time: number): void {
     this.flush();
     this.expire.run(time);
-    this.cache.clear();
   }
 
   flush(): void {
