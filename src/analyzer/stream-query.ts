@@ -69,7 +69,14 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
   const scope = new LayoutScope(layout, sourceNames, 'SELECT column');
 
   if (query.where) {
-    const t = clauseType('Error in WHERE expression: ', () => inferType(query.where!, scope.withClause('WHERE column'), ctx));
+    let t: SqlType;
+    try {
+      t = clauseType('Error in WHERE expression: ', () => inferType(query.where!, scope.withClause('WHERE column'), ctx));
+    } catch (e) {
+      // ksqlDB names the offending expression after its message.
+      if (e instanceof AnalysisError && e.message.startsWith('Error in WHERE expression: ')) throw new AnalysisError(`${e.message}\nStatement: ${formatExpression(query.where)}`, e.pos);
+      throw e;
+    }
     if (t.kind !== 'BOOLEAN' && t.kind !== 'NULL') {
       throw new AnalysisError(`Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(query.where)} (${formatType(t)}) instead.`);
     }

@@ -20,6 +20,7 @@ import { analyzeStreamQuery } from '../analyzer/stream-query.js';
 import type { AggregateQueryPlan, SinkSpec } from '../plan/logical/plan.js';
 import { BATCH_RECORDS, queryTopics, type QueryPlan } from '../runtime/persistent-query.js';
 import { analyzeJoinQuery } from '../analyzer/join-query.js';
+import { visitExpr } from '../analyzer/expr-utils.js';
 import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
 import { StateDb } from '../storage/state/state-db.js';
 import { MaterializedView } from '../storage/state/materialized-view.js';
@@ -477,6 +478,7 @@ export class Engine {
         rowtime = value === null ? undefined : Number(value);
         return;
       }
+      if (name === 'ROWPARTITION' || name === 'ROWOFFSET') throw new AnalysisError(`Inserting into column \`${name}\` is not allowed.`);
       const col = all.find((c) => c.name === name);
       if (!col) throw new AnalysisError(`Column name ${name} does not exist.`);
       byName.set(name, value === null ? null : castValue(value, compiled.type, col.type));
@@ -615,6 +617,16 @@ export class Engine {
       if (st.query.window) throw new AnalysisError(`Pull queries don't support WINDOW clauses.${hint}`);
       if (st.query.partitionBy) throw new AnalysisError(`Pull queries don't support PARTITION BY clauses.${hint}`);
       if (st.query.having) throw new AnalysisError(`Pull queries don't support HAVING clauses.${hint}`);
+      for (const [clause, exprs] of [
+        ['SELECT', st.query.select.flatMap((i) => ('expr' in i ? [i.expr] : []))],
+        ['WHERE', st.query.where ? [st.query.where] : []],
+      ] as const) {
+        const bad = new Set<string>();
+        for (const e of exprs) visitExpr(e, (n) => {
+          if (n.kind === 'ColumnRef' && (n.name === 'ROWPARTITION' || n.name === 'ROWOFFSET')) bad.add(n.name);
+        });
+        if (bad.size > 0) throw new AnalysisError(`Pull queries don't support the following columns in ${clause} clauses: ${[...bad].map((b) => '`' + b + '`').join(', ')}`);
+      }
       if (st.query.limit !== undefined && st.query.limit < 0) throw new AnalysisError(`Pull queries don't support negative integers in the LIMIT clause. See https://cnfl.io/queries for more info.`);
       if (st.query.limit !== undefined && props['ksql.query.pull.limit.clause.enabled'] === 'false') {
         throw new AnalysisError(`LIMIT clause in pull queries is currently disabled. You can enable them by setting ksql.query.pull.limit.clause.enabled=true.${hint}`);
