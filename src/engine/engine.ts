@@ -21,6 +21,7 @@ import type { AggregateQueryPlan, SinkSpec } from '../plan/logical/plan.js';
 import { BATCH_RECORDS, queryTopics, type QueryPlan } from '../runtime/persistent-query.js';
 import { analyzeJoinQuery } from '../analyzer/join-query.js';
 import { visitExpr } from '../analyzer/expr-utils.js';
+import { validatePullWhere } from '../analyzer/pull-query.js';
 import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
 import { StateDb } from '../storage/state/state-db.js';
 import { MaterializedView } from '../storage/state/materialized-view.js';
@@ -646,6 +647,7 @@ export class Engine {
       }
       // Rows come in the order of their serialized keys, as from ksqlDB's state stores (LIMIT keeps the first).
       const keySerde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true);
+      validatePullWhere(st.query.where, source, props['ksql.query.pull.table.scan.enabled'] !== 'false', props['ksql.query.pull.range.scan.enabled'] !== 'false');
       pullRows = () => viewRows(view, plan.layout.length, source.window !== undefined, (k) => keySerde.serialize(k) ?? Buffer.alloc(0));
       // Pull queries on tables mark the key columns they return.
       const keyNames = new Set([...source.schema.key.map((k) => k.name), ...(source.window ? ['WINDOWSTART', 'WINDOWEND'] : [])]);
