@@ -488,8 +488,16 @@ class Compiler {
     let hi = this.compile(e.high);
     lo = this.magicTimestamp(e.low, e.value, v0.type) ?? lo;
     hi = this.magicTimestamp(e.high, e.value, v0.type) ?? hi;
-    const pl = this.planOrThrow(v0, lo, e.value, e.low, 'BETWEEN', 'BETWEEN', false);
-    const ph = this.planOrThrow(v0, hi, e.value, e.high, 'BETWEEN', 'BETWEEN', false);
+    // ksqlDB checks BETWEEN as the two comparisons it stands for.
+    const check = (r: CNode, bound: Expr, op: string) => {
+      try {
+        return this.planOrThrow(v0, r, e.value, bound, op, 'BETWEEN', false);
+      } catch (err) {
+        throw err instanceof AnalysisError && err.message.startsWith('Cannot compare') ? new AnalysisError(`Invalid expression: ${err.message.replace(/\.$/, '')}`, err.pos) : err;
+      }
+    };
+    const pl = check(lo, e.low, 'GREATER_THAN_OR_EQUAL');
+    const ph = check(hi, e.high, 'LESS_THAN_OR_EQUAL');
     const ge = comparisonClosure('>=', pl.kind, this.converted(v0, pl.convertLeft), this.converted(lo, pl.convertRight));
     const le = comparisonClosure('<=', ph.kind, this.converted(v0, ph.convertLeft), this.converted(hi, ph.convertRight));
     const vev = v0.ev;
@@ -550,7 +558,7 @@ class Compiler {
       [p, e.pattern],
     ] as const) {
       if (n.type.kind !== 'STRING' && n.type.kind !== 'NULL')
-        throw new AnalysisError(`LIKE can only be applied to STRING values, but ${formatExpression(x)} is ${formatType(n.type)}`, x.pos);
+        throw new AnalysisError(`The column type for Like condition must be VARCHAR. The column type is ${formatType(n.type)}`, x.pos);
     }
     const vev = v.ev;
     const not = e.not;
