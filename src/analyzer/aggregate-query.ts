@@ -88,7 +88,7 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
   const named = nameColumns(items, sourceColumnNames);
 
   // The aggregated row: grouping values, aggregate results, window bounds.
-  const aggLayout: LayoutColumn[] = groupBy.map((g, i) => ({ name: `$KEY${i}`, type: groupTypes[i]!, role: 'SYNTHETIC' as const }));
+  const aggLayout: LayoutColumn[] = groupBy.map((_g, i) => ({ name: `$KEY${i}`, type: groupTypes[i]!, role: 'SYNTHETIC' as const }));
   const aggregates: AggregateCall[] = [];
   const aggStart = aggLayout.length;
   const windowBounds = window ? ['WINDOWSTART', 'WINDOWEND'] : [];
@@ -130,7 +130,7 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
     });
     const r = resolveAggregate(
       fn,
-      args.map((a, i) => ({ type: argTypes[i]!, ...(literals[i] !== undefined ? { literal: literals[i] } : {}) })),
+      args.map((_a, i) => ({ type: argTypes[i]!, ...(literals[i] !== undefined ? { literal: literals[i] } : {}) })),
       args.map((a) => formatExpression(a)),
     );
     const columnArgs = args.slice(0, r.columnArgCount);

@@ -158,7 +158,7 @@ export function analyzeJoinQuery(query: Query, lookup: (name: string) => DataSou
 
   // Projection, named as ksqlDB names join columns.
   const synthetic = keyCandidates(root, fullScope).length === 0;
-  const items = expandJoinSelect(query.select, sources, fullScope, synthetic);
+  const items = expandJoinSelect(query.select, sources, synthetic);
   checkReservedNames(items.filter((i) => !(i.expr.kind === 'ColumnRef' && i.expr.source !== undefined && i.alias === undefined)).map((i) => (i.alias !== undefined ? { expr: i.expr, alias: i.alias } : { expr: i.expr })));
   const named = nameJoinColumns(items, sources, fullScope);
 
@@ -432,7 +432,7 @@ interface JoinItem {
   readonly alias?: string;
 }
 
-function expandJoinSelect(select: readonly (SelectItem | Star)[], sources: readonly JoinSource[], scope: JoinScope, syntheticKey: boolean): JoinItem[] {
+function expandJoinSelect(select: readonly (SelectItem | Star)[], sources: readonly JoinSource[], syntheticKey: boolean): JoinItem[] {
   const out: JoinItem[] = [];
   // With a synthetic join key, `SELECT *` includes it (as ROWKEY).
   if (syntheticKey && select.some((s) => ('kind' in s && s.kind === 'Star' && s.source === undefined) || ((s as SelectItem).expr?.kind === 'Star' && ((s as SelectItem).expr as Star).source === undefined))) {
@@ -457,7 +457,6 @@ function expandJoinSelect(select: readonly (SelectItem | Star)[], sources: reado
     const item = s as SelectItem;
     out.push(item.alias !== undefined ? { expr: item.expr, alias: item.alias } : { expr: item.expr });
   }
-  void scope;
   return out;
 }
 

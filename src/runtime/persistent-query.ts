@@ -92,7 +92,7 @@ export class PersistentQuery {
     if (plan.kind === 'joinQuery') {
       const first = plan.sources[0]!;
       const wi = sinkSpec.window ? first.offset + first.layout.findIndex((c) => c.name === 'WINDOWSTART') : -1;
-      const run = buildJoin(plan, ctx, deps.state!, (k, v, ts, row) => write(k, v, ts, wi >= 0 ? { start: row[wi] as number, end: row[wi + 1] as number } : undefined), () => current);
+      const run = buildJoin(plan, ctx, deps.state!, (k, v, ts, row) => write(k, v, ts, wi >= 0 ? { start: row[wi] as number, end: row[wi + 1] as number } : undefined));
       this.beforeCommit = run.beforeCommit;
       this.process = (records) => {
         for (const r of records) {
@@ -244,7 +244,6 @@ function buildJoin(
   ctx: CompileContext,
   state: StateDb,
   write: (key: readonly unknown[] | null, value: readonly unknown[] | null, ts: number, row: readonly unknown[]) => void,
-  current: () => LogRecord | undefined,
 ): { process(r: LogRecord): void; beforeCommit(): void } {
   const scope = new JoinScope(plan.sources, plan.layout, 'SELECT column');
   const where = plan.where ? compileExpression(plan.where, scope, ctx).evaluate : undefined;
@@ -284,7 +283,7 @@ function buildJoin(
     offset: s.offset,
     rowtime: s.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO'),
     isTable: s.source.type === 'TABLE',
-    decoder: createSourceDecoder(s.source, (type, message, record) => ctx.onRowError?.(new Error(`${type}: ${message}${record ? '' : ''}`))),
+    decoder: createSourceDecoder(s.source, (type, message) => ctx.onRowError?.(new Error(`${type}: ${message}`))),
     route: routes.get(i)!,
   }));
   return {
@@ -301,7 +300,6 @@ function buildJoin(
         if (d.route.side === 'L') d.route.node.onLeft(e);
         else d.route.node.onRight(e);
       }
-      void current;
     },
     beforeCommit: () => root.beforeCommit(),
   };

@@ -128,7 +128,7 @@ export class KvStore<V> implements Flushable {
   private readonly table: string;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     name: string,
     private readonly codec: Codec<V>,
     cacheSize: number,
