@@ -6,7 +6,7 @@
  * disabled in ksqlDB, ...), counted per reason at the end.
  */
 import { isStateless, listVectorFiles, loadCases, type TestCase } from './vectors.js';
-import { runQueryCase } from './query-runner.js';
+import { runQueryCase, type CaseResult } from './query-runner.js';
 import { restSkipReason, runRestCase } from './rest-runner.js';
 import { KafkaConformance } from './kafka-mode.js';
 
@@ -34,6 +34,18 @@ export function parseArgs(argv: readonly string[]): Args {
   }
   if (a.dirs.length === 0) a.dirs.push('../shared/conformance/ksqldb/query-validation-tests');
   return a;
+}
+
+/** A case that neither passes nor fails within this time counts as failed (and the run goes on). */
+const CASE_TIMEOUT_MS = 60_000;
+
+function withTimeout(p: Promise<CaseResult>, ms: number): Promise<CaseResult> {
+  let timer: NodeJS.Timeout | undefined;
+  // The timer also keeps the event loop alive while a case waits on something that holds no handle.
+  const timeout = new Promise<CaseResult>((resolve) => {
+    timer = setTimeout(() => resolve({ passed: false, detail: `timed out after ${ms / 1000} s` }), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface Totals {
@@ -71,7 +83,7 @@ export async function runConformance(args: Args, out: (line: string) => void = c
           skipReasons.set(skip, (skipReasons.get(skip) ?? 0) + 1);
           continue;
         }
-        const r = isRest ? await runRestCase(tc) : await runQueryCase(tc, runOpts);
+        const r = await withTimeout(isRest ? runRestCase(tc) : runQueryCase(tc, runOpts), CASE_TIMEOUT_MS);
         if (r.passed) t.passed++;
         else {
           t.failed++;
