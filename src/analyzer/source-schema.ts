@@ -8,6 +8,7 @@ import { PSEUDO_COLUMNS, WINDOW_BOUNDS } from '../types/schema.js';
 import { T, formatType, type SqlType } from '../types/sql-type.js';
 import { resolveTypeNode } from '../types/type-node.js';
 import { AnalysisError } from '../errors.js';
+import { checkKeyColumns } from '../serde/validate.js';
 
 const RESERVED_COLUMN_NAMES = new Set<string>([...PSEUDO_COLUMNS, ...WINDOW_BOUNDS]);
 
@@ -63,24 +64,7 @@ export function schemaFromColumns(
 
 /** Map-typed key columns are rejected by ksqlDB: their serialization is not canonical. */
 export function validateKeyType(c: Column): void {
-  if (containsMap(c.type)) {
-    throw new AnalysisError(
-      `Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: ${quote(c.name)}. Column type: ${formatType(c.type)}. See https://github.com/confluentinc/ksql/issues/6621 for more.`,
-    );
-  }
-}
-
-function containsMap(t: SqlType): boolean {
-  switch (t.kind) {
-    case 'MAP':
-      return true;
-    case 'ARRAY':
-      return containsMap(t.element);
-    case 'STRUCT':
-      return t.fields.some((f) => containsMap(f.type));
-    default:
-      return false;
-  }
+  checkKeyColumns([c]);
 }
 
 export function quote(name: string): string {
