@@ -24,7 +24,7 @@ import { visitExpr } from '../analyzer/expr-utils.js';
 import { validatePullWhere } from '../analyzer/pull-query.js';
 import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
 import { StateDb } from '../storage/state/state-db.js';
-import { MaterializedView } from '../storage/state/materialized-view.js';
+import { MaterializedView, type ViewRow } from '../storage/state/materialized-view.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
 import { ProcessingLog, type ProcessingLogEntry } from '../runtime/processing-log.js';
 import { runTransientQuery, type RowSink, type TransientQueryHandle } from '../runtime/transient-query.js';
@@ -648,7 +648,10 @@ export class Engine {
       // Rows come in the order of their serialized keys, as from ksqlDB's state stores (LIMIT keeps the first).
       const keySerde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true);
       validatePullWhere(st.query.where, source, props['ksql.query.pull.table.scan.enabled'] !== 'false', props['ksql.query.pull.range.scan.enabled'] !== 'false');
-      pullRows = () => viewRows(view, plan.layout.length, source.window !== undefined, (k) => keySerde.serialize(k) ?? Buffer.alloc(0));
+      // A lookup of literal keys (`K = v`, `K IN (...)`) reads just those rows; the WHERE clause still applies.
+      const keys = source.window ? undefined : literalKeyLookup(st.query.where, source, this.compileContext());
+      const candidates = keys ? () => keys.map((k) => view.get([k])).filter((r): r is ViewRow => r !== undefined) : () => view.rows();
+      pullRows = () => viewRows(candidates(), plan.layout.length, source.window !== undefined, (k) => keySerde.serialize(k) ?? Buffer.alloc(0));
       // Pull queries on tables mark the key columns they return.
       const keyNames = new Set([...source.schema.key.map((k) => k.name), ...(source.window ? ['WINDOWSTART', 'WINDOWEND'] : [])]);
       columns = plan.valueColumns.map((c, i) => ({ ...plan.outputSchema.value[i]!, ...(c.expr.kind === 'ColumnRef' && keyNames.has(c.expr.name) ? { namespace: 'KEY' as const } : {}) }));
@@ -837,8 +840,8 @@ function checkSchemaNameProperties(props: Properties, keyFormat: string, valueFo
 }
 
 /** Rows of a materialized view laid out as a source row: key, value, headers, ROWTIME, ROWPARTITION, ROWOFFSET, window. */
-function* viewRows(view: MaterializedView, width: number, windowed: boolean, keyBytes: (key: readonly unknown[]) => Buffer): Iterable<unknown[]> {
-  const sorted = [...view.rows()].map((r) => ({ r, k: keyBytes(r.key) }));
+function* viewRows(rows: Iterable<ViewRow>, width: number, windowed: boolean, keyBytes: (key: readonly unknown[]) => Buffer): Iterable<unknown[]> {
+  const sorted = [...rows].map((r) => ({ r, k: keyBytes(r.key) }));
   sorted.sort((a, b) => Buffer.compare(a.k, b.k) || (a.r.window?.start ?? 0) - (b.r.window?.start ?? 0));
   for (const { r } of sorted) {
     const row = new Array<unknown>(width).fill(null);
@@ -854,6 +857,38 @@ function* viewRows(view: MaterializedView, width: number, windowed: boolean, key
     }
     yield row;
   }
+}
+
+/**
+ * The key values a pull query's WHERE pins with `=` or `IN` on a single-column key (the whole WHERE,
+ * or one conjunct of it), coerced to the key's type; undefined when it is not such a lookup.
+ */
+function literalKeyLookup(where: Expr | undefined, source: DataSource, ctx: CompileContext): unknown[] | undefined {
+  if (!where || source.schema.key.length !== 1) return undefined;
+  const key = source.schema.key[0]!;
+  const conj = (e: Expr): Expr[] => (e.kind === 'LogicalBinary' && e.op === 'AND' ? [...conj(e.left), ...conj(e.right)] : [e]);
+  const noColumns = { resolveColumn: () => undefined };
+  const literal = (e: Expr): unknown => {
+    try {
+      const c = compileExpression(e, noColumns, ctx);
+      const v = c.constant ? c.evaluate([]) : undefined;
+      return v === undefined || v === null ? undefined : castValue(v, c.type, key.type);
+    } catch {
+      return undefined;
+    }
+  };
+  for (const c of conj(where)) {
+    if (c.kind === 'Comparison' && c.op === '=') {
+      const other = c.left.kind === 'ColumnRef' && c.left.name === key.name ? c.right : c.right.kind === 'ColumnRef' && c.right.name === key.name ? c.left : undefined;
+      const v = other && literal(other);
+      if (v !== undefined) return [v];
+    }
+    if (c.kind === 'InList' && !c.not && c.value.kind === 'ColumnRef' && c.value.name === key.name) {
+      const vs = c.list.map(literal);
+      if (vs.every((v) => v !== undefined)) return vs;
+    }
+  }
+  return undefined;
 }
 
 /** Names of the sources a query reads. */

@@ -119,12 +119,23 @@ export class SluiceServer {
       await this.hub.close();
       for (const s of this.sessions) s.close();
       this.http.closeIdleConnections();
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      // These timers are deliberately not unref'd: a caller awaiting close() must see it finish,
+      // even when nothing else keeps the process alive (an unref'd wait let Node exit mid-close).
+      let deadlineTimer: NodeJS.Timeout | undefined;
+      let checkTimer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        deadlineTimer = setTimeout(resolve, graceMs);
+      });
       const drained = new Promise<void>((resolve) => {
-        const check = () => (this.sockets.size === 0 ? resolve() : setTimeout(check, 20).unref());
+        const check = () => {
+          if (this.sockets.size === 0) resolve();
+          else checkTimer = setTimeout(check, 20);
+        };
         check();
       });
       await Promise.race([drained, deadline]);
+      clearTimeout(deadlineTimer);
+      clearTimeout(checkTimer);
       for (const s of this.sockets) s.destroy();
       for (const c of this.wss.clients) c.terminate();
       this.wss.close();
