@@ -273,12 +273,10 @@ export class Engine {
     return status(st, `${kind}/${st.name}/create`, `${st.sourceType === 'STREAM' ? 'Stream' : 'Table'} created`);
   }
 
-  /** CREATE SOURCE TABLE: a query that only keeps the table's rows, for pull queries. */
-  private async materializeSourceTable(source: DataSource, props: Record<string, string>): Promise<void> {
-    const [st] = parseStatements(`SELECT * FROM \`${source.name}\`;`);
-    const plan = analyzeStreamQuery((st as Statement & { kind: 'Select' }).query, source, undefined, this.compileContext(), { newQueryPlanner: true });
+  /** Writing into an existing source: its topic and formats. */
+  private async sinkForSource(source: DataSource): Promise<SinkSpec> {
     const desc = await this.log.describeTopic(source.topic);
-    const sink: SinkSpec = {
+    return {
       name: source.name,
       topic: source.topic,
       partitions: desc?.partitions ?? 1,
@@ -288,8 +286,14 @@ export class Engine {
       keyOptions: source.keyOptions,
       valueOptions: source.valueOptions,
       ...(source.window ? { window: source.window } : {}),
-      materializeOnly: true,
     };
+  }
+
+  /** CREATE SOURCE TABLE: a query that only keeps the table's rows, for pull queries. */
+  private async materializeSourceTable(source: DataSource, props: Record<string, string>): Promise<void> {
+    const [st] = parseStatements(`SELECT * FROM \`${source.name}\`;`);
+    const plan = analyzeStreamQuery((st as Statement & { kind: 'Select' }).query, source, undefined, this.compileContext(), { newQueryPlanner: true });
+    const sink: SinkSpec = { ...(await this.sinkForSource(source)), materializeOnly: true };
     // A source table is read from the start of its topic.
     await this.startQuery(`CST_${source.name}_${this.queryCounter++}`, source.statement, plan, sink, { ...props, 'auto.offset.reset': 'earliest' }, 'TABLE');
   }
@@ -436,18 +440,7 @@ export class Engine {
         `Incompatible schema between results and sink.\nResult schema is ${formatSchema(plan.outputSchema, 'STREAM')}\nSink schema is ${formatSchema(target.schema, 'STREAM')}`,
       );
     }
-    const desc = await this.log.describeTopic(target.topic);
-    const sink: SinkSpec = {
-      name: target.name,
-      topic: target.topic,
-      partitions: desc?.partitions ?? 1,
-      replicas: desc?.replicas ?? 1,
-      keyFormat: target.keyFormat,
-      valueFormat: target.valueFormat,
-      keyOptions: target.keyOptions,
-      valueOptions: target.valueOptions,
-      ...(target.window ? { window: target.window } : {}),
-    };
+    const sink = await this.sinkForSource(target);
     const queryId = `INSERTQUERY_${this.queryCounter++}`;
     await this.startQuery(queryId, st.text, { ...plan, outputSchema: target.schema }, sink, props);
     this.record(st, props);

@@ -3,31 +3,12 @@
  * are ignored; all-null groups give NULL. Stream-only in ksqlDB: no undo.
  */
 import { T, type SqlType } from '../../types/sql-type.js';
-import { compareValues } from '../scalar/sql-values.js';
 import type { AggregateOverload, Aggregator } from './types.js';
 import { valueCodec } from './state-codec.js';
-import { ANY_DECIMAL, aggregate, p } from './support.js';
-
-type Cmp = (a: never, b: never) => number;
-const cmpPlain = (a: number | string, b: number | string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** The cheapest correct comparison for a type: integral numbers and strings compare directly. */
-function comparatorFor(t: SqlType): Cmp {
-  switch (t.kind) {
-    case 'INTEGER':
-    case 'BIGINT':
-    case 'DATE':
-    case 'TIME':
-    case 'TIMESTAMP':
-    case 'STRING':
-      return cmpPlain;
-    default:
-      return compareValues; // Double.compareTo (NaN, -0.0), Decimal, Buffer
-  }
-}
+import { ANY_DECIMAL, aggregate, comparatorFor, p } from './support.js';
 
 function extreme(t: SqlType, sign: 1 | -1): Aggregator<unknown> {
-  const cmp = comparatorFor(t) as (a: unknown, b: unknown) => number;
+  const cmp = comparatorFor(t);
   const pick = (acc: unknown, v: unknown): unknown => {
     if (v == null) return acc;
     if (acc == null) return v;

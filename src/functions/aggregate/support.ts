@@ -1,6 +1,7 @@
 /** Helpers shared by the aggregate-function modules. */
 import { AnalysisError, ExecutionError } from '../../errors.js';
 import type { SqlType } from '../../types/sql-type.js';
+import { compareValues } from '../scalar/sql-values.js';
 import type { ParamType } from '../types.js';
 import type { AggregateFunction, AggregateOverload } from './types.js';
 
@@ -38,3 +39,23 @@ export const firstArgType = (args: { readonly types: readonly SqlType[] }): SqlT
 
 /** Java int arithmetic wraps at 32 bits. */
 export const int32 = (n: number): number => n | 0;
+
+/** Orders two non-null values of one SQL type. */
+export type Comparator = (a: unknown, b: unknown) => number;
+
+const cmpPlain: Comparator = (a, b) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
+
+/** The cheapest correct comparison for a type: integral numbers and strings compare directly. */
+export function comparatorFor(t: SqlType): Comparator {
+  switch (t.kind) {
+    case 'INTEGER':
+    case 'BIGINT':
+    case 'DATE':
+    case 'TIME':
+    case 'TIMESTAMP':
+    case 'STRING':
+      return cmpPlain;
+    default:
+      return compareValues; // Double.compareTo (NaN, -0.0), Decimal, Buffer
+  }
+}

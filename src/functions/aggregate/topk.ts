@@ -5,28 +5,14 @@
  * TOPKDISTINCT(col, k): the k greatest distinct values. Stream-only in ksqlDB: no undo.
  */
 import { T, type SqlType, type StructField } from '../../types/sql-type.js';
-import { compareValues, sqlEquals } from '../scalar/sql-values.js';
+import { sqlEquals } from '../scalar/sql-values.js';
 import type { ResolvedArgs } from '../types.js';
 import type { AggregateOverload, Aggregator } from './types.js';
 import { valueCodec } from './state-codec.js';
-import { ANY, ANY_DECIMAL, aggregate, p } from './support.js';
+import { ANY, ANY_DECIMAL, aggregate, comparatorFor, p, type Comparator } from './support.js';
 
-type Cmp = (a: unknown, b: unknown) => number;
-const cmpPlain: Cmp = (a, b) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
+type Cmp = Comparator;
 
-function comparatorFor(t: SqlType): Cmp {
-  switch (t.kind) {
-    case 'INTEGER':
-    case 'BIGINT':
-    case 'DATE':
-    case 'TIME':
-    case 'TIMESTAMP':
-    case 'STRING':
-      return cmpPlain;
-    default:
-      return compareValues;
-  }
-}
 
 /** ksqlDB's TopkKudaf: values sorted descending; `key` extracts the ranked value of an entry. */
 function topK(k: number, cmp: Cmp, key: (e: unknown) => unknown, entry: (args: readonly unknown[]) => unknown): Aggregator<unknown[]> {

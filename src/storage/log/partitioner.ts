@@ -1,3 +1,4 @@
+import { ExecutionError } from '../../errors.js';
 /**
  * Kafka's default partitioner for keyed records: `toPositive(murmur2(keyBytes)) % numPartitions`,
  * bit-for-bit the Java client's variant (seed 0x9747b28c), so a key lands in the same partition here
@@ -57,4 +58,25 @@ const sharedRoundRobin = new RoundRobinPartitioner();
 export function partitionForKey(key: Uint8Array | null, numPartitions: number): number {
   if (key === null) return sharedRoundRobin.next(numPartitions);
   return toPositive(kafkaMurmur2(key)) % numPartitions;
+}
+
+/**
+ * The partition of one record being appended: its explicit partition (checked), else by key, else
+ * round-robin; also rejects a non-finite timestamp. Shared by every Log implementation.
+ */
+export function choosePartition(
+  r: { readonly key: Buffer | null; readonly partition?: number; readonly timestamp?: number },
+  numPartitions: number,
+  roundRobin: RoundRobinPartitioner,
+  topic: string,
+): number {
+  let p: number;
+  if (r.partition !== undefined) {
+    p = r.partition;
+    if (!Number.isInteger(p) || p < 0 || p >= numPartitions) {
+      throw new ExecutionError(`partition ${p} does not exist in topic '${topic}' (${numPartitions} partitions)`);
+    }
+  } else p = r.key === null ? roundRobin.next(numPartitions) : partitionForKey(r.key, numPartitions);
+  if (r.timestamp !== undefined && !Number.isFinite(r.timestamp)) throw new ExecutionError(`invalid record timestamp ${r.timestamp}`);
+  return p;
 }

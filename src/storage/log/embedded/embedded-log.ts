@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExecutionError, InternalError } from '../../../errors.js';
-import { RoundRobinPartitioner, partitionForKey } from '../partitioner.js';
+import { RoundRobinPartitioner, choosePartition } from '../partitioner.js';
 import type {
   AppendResult,
   ConsumerOptions,
@@ -237,16 +237,7 @@ export class EmbeddedLog implements Log {
     const counts = new Int32Array(np);
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
-      let p: number;
-      if (r.partition !== undefined) {
-        p = r.partition;
-        if (!Number.isInteger(p) || p < 0 || p >= np) {
-          throw new ExecutionError(`partition ${p} does not exist in topic '${topicName}' (${np} partitions)`);
-        }
-      } else p = r.key === null ? t.roundRobin.next(np) : partitionForKey(r.key, np);
-      if (r.timestamp !== undefined && !Number.isFinite(r.timestamp)) {
-        throw new ExecutionError(`invalid record timestamp ${r.timestamp}`);
-      }
+      const p = choosePartition(r, np, t.roundRobin, topicName);
       const size = recordSize(r);
       parts[i] = p;
       sizes[i] = size;

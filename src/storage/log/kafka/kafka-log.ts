@@ -47,7 +47,7 @@ import type {
   TopicConfig,
   TopicDescription,
 } from '../log.js';
-import { RoundRobinPartitioner, partitionForKey } from '../partitioner.js';
+import { RoundRobinPartitioner, choosePartition } from '../partitioner.js';
 import { toKafkaMessage } from './convert.js';
 import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
 import { readPartition } from './partition-reader.js';
@@ -355,16 +355,7 @@ export class KafkaLog implements Log {
     const parts = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
-      let p: number;
-      if (r.partition !== undefined) {
-        p = r.partition;
-        if (!Number.isInteger(p) || p < 0 || p >= np) {
-          throw new ExecutionError(`partition ${p} does not exist in topic '${topicName}' (${np} partitions)`);
-        }
-      } else p = r.key === null ? t.roundRobin.next(np) : partitionForKey(r.key, np);
-      if (r.timestamp !== undefined && !Number.isFinite(r.timestamp)) {
-        throw new ExecutionError(`invalid record timestamp ${r.timestamp}`);
-      }
+      const p = choosePartition(r, np, t.roundRobin, topicName);
       parts[i] = p;
     }
     const results = new Array<AppendResult>(n);
