@@ -1,10 +1,16 @@
 /**
  * The command log: every statement that changed the engine's metadata (CREATE, DROP, INSERT INTO
- * ... SELECT, TERMINATE, CREATE TYPE...) in execution order, in SQLite. On start-up the engine
- * replays it to rebuild the metastore and restart persistent queries, which then resume from their
- * committed positions — the role ksqlDB's command topic plays.
+ * ... SELECT, TERMINATE, CREATE TYPE...) in execution order. On start-up the engine replays it to
+ * rebuild the metastore and restart persistent queries, which then resume from their committed
+ * positions — the role ksqlDB's command topic plays.
+ *
+ * Two stores: a SQLite file in the data directory (the embedded default), and a topic in the Log
+ * (`_confluent-ksql-<service id>_command_topic`, used on Kafka) that every server with the same
+ * service id shares, so statements run on one server run on all of them, and a server started on
+ * an empty data directory gets every statement back.
  */
 import Database from 'better-sqlite3';
+import type { Log } from '../storage/log/log.js';
 
 export interface Command {
   readonly seq: number;
@@ -13,7 +19,17 @@ export interface Command {
   readonly properties: Readonly<Record<string, string>>;
 }
 
-export class CommandLog {
+export interface CommandStore {
+  /** Every command so far, in order (the start-up replay). */
+  all(): Promise<Command[]>;
+  /** Durably record a command this engine executed. */
+  append(statement: string, properties: Readonly<Record<string, string>>): Promise<void>;
+  /** Commands appended by other servers since the last all()/poll() (shared stores only). */
+  poll?(): Promise<Command[]>;
+  close(): void;
+}
+
+export class SqliteCommandLog implements CommandStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string, string]>;
 
@@ -25,16 +41,76 @@ export class CommandLog {
     this.insert = this.db.prepare('INSERT INTO commands (statement, properties) VALUES (?, ?)');
   }
 
-  append(statement: string, properties: Readonly<Record<string, string>>): number {
-    return Number(this.insert.run(statement, JSON.stringify(properties)).lastInsertRowid);
+  append(statement: string, properties: Readonly<Record<string, string>>): Promise<void> {
+    this.insert.run(statement, JSON.stringify(properties));
+    return Promise.resolve();
   }
 
-  all(): Command[] {
+  all(): Promise<Command[]> {
     const rows = this.db.prepare('SELECT seq, statement, properties FROM commands ORDER BY seq').all() as { seq: number; statement: string; properties: string }[];
-    return rows.map((r) => ({ seq: r.seq, statement: r.statement, properties: JSON.parse(r.properties) as Record<string, string> }));
+    return Promise.resolve(rows.map((r) => ({ seq: r.seq, statement: r.statement, properties: JSON.parse(r.properties) as Record<string, string> })));
   }
 
   close(): void {
     this.db.close();
   }
+}
+
+/** ksqlDB's name for the command topic of a service id. */
+export const commandTopicName = (serviceId: string): string => `_confluent-ksql-${serviceId}_command_topic`;
+
+export class TopicCommandLog implements CommandStore {
+  /** Next offset to read. */
+  private next = 0;
+  /** Offsets of commands this engine appended (already executed here; skipped when read back). */
+  private readonly own = new Set<number>();
+
+  private constructor(
+    private readonly log: Log,
+    private readonly topic: string,
+  ) {}
+
+  static async open(log: Log, topic: string): Promise<TopicCommandLog> {
+    // One partition: a total order of commands. Kept forever (it is the catalogue).
+    await log.createTopic(topic, { partitions: 1, retentionMs: -1 });
+    return new TopicCommandLog(log, topic);
+  }
+
+  async all(): Promise<Command[]> {
+    this.next = (await this.log.startOffsets(this.topic))[0] ?? 0;
+    return this.readNew();
+  }
+
+  async poll(): Promise<Command[]> {
+    return this.readNew();
+  }
+
+  async append(statement: string, properties: Readonly<Record<string, string>>): Promise<void> {
+    const value = Buffer.from(JSON.stringify({ statement, streamsProperties: properties }));
+    const [r] = await this.log.append(this.topic, [{ key: null, value, partition: 0 }]);
+    if (r) this.own.add(r.offset);
+  }
+
+  private async readNew(): Promise<Command[]> {
+    const end = (await this.log.endOffsets(this.topic))[0] ?? 0;
+    const out: Command[] = [];
+    while (this.next < end) {
+      const records = await this.log.read(this.topic, 0, this.next, 1000);
+      if (records.length === 0) break;
+      for (const r of records) {
+        this.next = r.offset + 1;
+        if (this.own.delete(r.offset) || r.value === null) continue;
+        try {
+          const c = JSON.parse(r.value.toString('utf8')) as { statement?: unknown; streamsProperties?: unknown };
+          if (typeof c.statement !== 'string') continue;
+          out.push({ seq: r.offset, statement: c.statement, properties: (c.streamsProperties ?? {}) as Record<string, string> });
+        } catch {
+          // Not a command this engine wrote (e.g. a ksqlDB server sharing the service id): skip it.
+        }
+      }
+    }
+    return out;
+  }
+
+  close(): void {}
 }

@@ -12,7 +12,7 @@ import type { Log } from '../storage/log/log.js';
 import { openEmbeddedLog } from '../storage/log/embedded/index.js';
 import { MetaStore, type DataSource, type WindowInfo } from './metastore.js';
 import { parseDurationText } from '../serde/windowed.js';
-import { CommandLog } from './command-log.js';
+import { SqliteCommandLog, TopicCommandLog, commandTopicName, type CommandStore } from './command-log.js';
 import { builtinFunctions, type FunctionRegistry } from '../functions/registry.js';
 import { schemaFromColumns } from '../analyzer/source-schema.js';
 import { intProperty, str, validateProperties, validateTimestampColumn } from '../analyzer/with-properties.js';
@@ -26,6 +26,7 @@ import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-q
 import { StateDb } from '../storage/state/state-db.js';
 import { MaterializedView, type ViewRow } from '../storage/state/materialized-view.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
+import { Changelog, changelogTopicName } from '../runtime/changelog.js';
 import { ProcessingLog, type ProcessingLogEntry } from '../runtime/processing-log.js';
 import { runTransientQuery, type RowSink, type TransientQueryHandle } from '../runtime/transient-query.js';
 import { runTransientAggregate } from '../runtime/transient-aggregate.js';
@@ -37,6 +38,10 @@ import { formatSchema, type LogicalSchema } from '../types/schema.js';
 import { formatType, typeEquals, type SqlType } from '../types/sql-type.js';
 import { AnalysisError, ExecutionError } from '../errors.js';
 import { DEFAULT_PROPERTIES, type EngineProperties } from './properties.js';
+import type { Command } from './command-log.js';
+
+/** How often a server reads statements other servers appended to the shared command topic. */
+const COMMAND_POLL_MS = 500;
 
 export interface EngineOptions {
   /** Where the command log, state and (for the embedded log) topics live. */
@@ -49,6 +54,12 @@ export interface EngineOptions {
   readonly runQueries?: boolean;
   /** Function registry (default: the built-ins). User-defined functions are added to a copy of it. */
   readonly functions?: FunctionRegistry;
+  /**
+   * Where statements are recorded for replay: 'topic' (the service's command topic in the Log,
+   * shared by every server with the same ksql.service.id) or 'local' (SQLite in dataDir).
+   * Default: 'topic' on Kafka, 'local' on the embedded log.
+   */
+  readonly commandStore?: 'topic' | 'local';
 }
 
 export interface ExecuteOptions {
@@ -97,11 +108,14 @@ export class Engine {
   private readonly properties: Record<string, string>;
   private queryCounter = 0;
   private replaying = false;
+  private closed = false;
+  private followTimer: NodeJS.Timeout | undefined;
+  private lock: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly log: Log,
     private readonly dataDir: string,
-    private readonly commandLog: CommandLog,
+    private readonly commandLog: CommandStore,
     private readonly ownsLog: boolean,
     properties: EngineProperties,
     private readonly runQueries: boolean,
@@ -115,16 +129,22 @@ export class Engine {
   static async open(options: EngineOptions): Promise<Engine> {
     mkdirSync(options.dataDir, { recursive: true });
     const log = options.log ?? (await openEmbeddedLog(join(options.dataDir, 'log')));
-    const engine = new Engine(log, options.dataDir, new CommandLog(join(options.dataDir, 'commands.db')), !options.log, options.properties ?? {}, options.runQueries ?? true, options.functions ?? builtinFunctions());
-    await engine.replay();
+    const props = { ...DEFAULT_PROPERTIES, ...(options.properties ?? {}) };
+    const store: CommandStore =
+      (options.commandStore ?? (log.kind === 'kafka' ? 'topic' : 'local')) === 'topic'
+        ? await TopicCommandLog.open(log, commandTopicName(serviceId(props)))
+        : new SqliteCommandLog(join(options.dataDir, 'commands.db'));
+    const engine = new Engine(log, options.dataDir, store, !options.log, options.properties ?? {}, options.runQueries ?? true, options.functions ?? builtinFunctions());
+    await engine.replay(await store.all());
+    if (engine.runQueries && store.poll) engine.followCommands(store.poll.bind(store));
     return engine;
   }
 
   /** Rebuild the metastore and restart persistent queries from the command log. */
-  private async replay(): Promise<void> {
+  private async replay(commands: readonly Command[]): Promise<void> {
     this.replaying = true;
     try {
-      for (const cmd of this.commandLog.all()) {
+      for (const cmd of commands) {
         try {
           for (const st of parseStatements(cmd.statement)) await this.executeStatement(st, { ...this.properties, ...cmd.properties });
         } catch (e) {
@@ -137,13 +157,41 @@ export class Engine {
     }
   }
 
+  /** Statements run on other servers sharing the command topic run here too, in topic order. */
+  private followCommands(poll: () => Promise<Command[]>): void {
+    const tick = async (): Promise<void> => {
+      if (this.closed) return;
+      try {
+        const commands = await poll();
+        if (commands.length > 0) await this.exclusive(() => this.replay(commands));
+      } catch (e) {
+        process.emitWarning(`Reading the command topic failed: ${(e as Error).message}`);
+      }
+      if (!this.closed) this.followTimer = setTimeout(() => void tick(), COMMAND_POLL_MS);
+    };
+    this.followTimer = setTimeout(() => void tick(), COMMAND_POLL_MS);
+  }
+
+  /** Statements (local and followed) run one at a time: each sees the metastore the previous left. */
+  private exclusive<R>(f: () => Promise<R>): Promise<R> {
+    const run = this.lock.then(f, f);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** Execute a script of one or more statements; stops at the first failing statement (throws). */
   async execute(sql: string, options: ExecuteOptions = {}): Promise<StatementResult[]> {
     const text = options.variables && options.variables.size > 0 ? substituteVariables(sql, options.variables) : sql;
     const props = { ...this.properties, ...(options.properties ?? {}) };
-    const results: StatementResult[] = [];
-    for (const st of parseStatements(text)) results.push(await this.executeStatement(st, props));
-    return results;
+    const statements = parseStatements(text);
+    return this.exclusive(async () => {
+      const results: StatementResult[] = [];
+      for (const st of statements) results.push(await this.executeStatement(st, props));
+      return results;
+    });
   }
 
   private compileContext(): CompileContext {
@@ -166,12 +214,12 @@ export class Engine {
           throw new ExecutionError(`Cannot register custom type '${st.name}' since it is already registered with type: ${formatType(this.metastore.getType(st.name)!)}`);
         }
         this.metastore.putType(st.name, resolveTypeNode(st.type, (n) => this.metastore.getType(n)));
-        this.record(st, props);
+        await this.record(st, props);
         return status(st, `type/${st.name}/create`, 'Registered custom type with name \'' + st.name + '\' and SQL type ' + formatType(this.metastore.getType(st.name)!));
       }
       case 'DropType': {
         if (!this.metastore.deleteType(st.name) && !st.ifExists) throw new ExecutionError(`Type ${st.name} does not exist.`);
-        this.record(st, props);
+        await this.record(st, props);
         return status(st, `type/${st.name}/drop`, `Dropped type '${st.name}'`);
       }
       case 'DropSource':
@@ -209,8 +257,8 @@ export class Engine {
     }
   }
 
-  private record(st: Statement, props: Record<string, string>): void {
-    if (!this.replaying) this.commandLog.append(st.text, pickReplayProperties(props));
+  private async record(st: Statement, props: Record<string, string>): Promise<void> {
+    if (!this.replaying) await this.commandLog.append(st.text, pickReplayProperties(props));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -269,7 +317,7 @@ export class Engine {
     };
     this.metastore.putSource(source);
     if (st.isSource && st.sourceType === 'TABLE') await this.materializeSourceTable(source, props);
-    this.record(st, props);
+    await this.record(st, props);
     return status(st, `${kind}/${st.name}/create`, `${st.sourceType === 'STREAM' ? 'Stream' : 'Table'} created`);
   }
 
@@ -375,7 +423,7 @@ export class Engine {
       createdBy: queryId,
     });
     await this.startQuery(queryId, st.text, plan, sink, props, st.sourceType);
-    this.record(st, props);
+    await this.record(st, props);
     return status(st, `${kind}/${st.name}/create`, `Created query with ID ${queryId}`, queryId);
   }
 
@@ -443,7 +491,7 @@ export class Engine {
     const sink = await this.sinkForSource(target);
     const queryId = `INSERTQUERY_${this.queryCounter++}`;
     await this.startQuery(queryId, st.text, { ...plan, outputSchema: target.schema }, sink, props);
-    this.record(st, props);
+    await this.record(st, props);
     return status(st, `stream/${target.name}/create`, `Created query with ID ${queryId}`, queryId);
   }
 
@@ -496,7 +544,7 @@ export class Engine {
       : `\nDid you mean "${other.name}"? Hint: wrap the source name in double quotes to make it case-sensitive.`;
   }
 
-  private alterSource(st: Statement & { kind: 'AlterSource' }, props: Record<string, string>): StatementResult {
+  private async alterSource(st: Statement & { kind: 'AlterSource' }, props: Record<string, string>): Promise<StatementResult> {
     const kind = st.sourceType === 'STREAM' ? 'stream' : 'table';
     const source = this.metastore.getSource(st.name);
     if (!source) throw new ExecutionError(`Source ${st.name} does not exist.`);
@@ -510,7 +558,7 @@ export class Engine {
       }
     }
     this.metastore.putSource({ ...source, schema: { ...source.schema, value: [...source.schema.value, ...added.value] } });
-    this.record(st, props);
+    await this.record(st, props);
     return status(st, `${kind}/${st.name}/alter`, `${st.sourceType === 'STREAM' ? 'Stream' : 'Table'} altered`);
   }
 
@@ -535,7 +583,7 @@ export class Engine {
     for (const q of writers) await this.stopQuery(q.id);
     this.metastore.deleteSource(source.name);
     if (st.deleteTopic) await this.log.deleteTopic(source.topic);
-    this.record(st, props);
+    await this.record(st, props);
     return status(st, `${kind}/${st.name}/drop`, `Source \`${source.name}\` (topic: ${source.topic}) was dropped.`);
   }
 
@@ -545,7 +593,7 @@ export class Engine {
       if (!this.queries.has(id) && !this.replaying) throw new ExecutionError(`Unknown queryId: ${id}`);
       await this.stopQuery(id);
     }
-    this.record(st, props);
+    await this.record(st, props);
     return status(st, `terminate/${st.all ? 'ALL' : st.queryId}/execute`, 'Query terminated.');
   }
 
@@ -695,18 +743,23 @@ export class Engine {
 
   private async startQuery(id: string, text: string, plan: QueryPlan, sink: SinkSpec, props: Record<string, string>, resultType: 'STREAM' | 'TABLE' = 'STREAM'): Promise<void> {
     const consumer = await this.log.createConsumer({
-      groupId: `_confluent-ksql-${props['ksql.service.id'] ?? 'default_'}query_${id}`,
+      groupId: `_confluent-ksql-${serviceId(props)}query_${id}`,
       topics: queryTopics(plan),
       autoOffsetReset: (props['auto.offset.reset'] ?? 'latest') === 'earliest' ? 'earliest' : 'latest',
     });
     // Stateful queries keep their state (and the input positions it reflects) in SQLite.
     // Tables are materialized (pull queries read them), so their queries are stateful too.
     const stateful = plan.kind !== 'streamQuery' || resultType === 'TABLE';
+    const sourcePartitions = (await this.log.describeTopic(queryTopics(plan)[0]!))?.partitions ?? 1;
     let state: StateDb | null = null;
     let view: MaterializedView | undefined;
+    let changelog: Changelog | undefined;
     if (stateful) {
       mkdirSync(join(this.dataDir, 'state'), { recursive: true });
-      state = new StateDb(join(this.dataDir, 'state', `${id}.db`));
+      // On Kafka, state is backed by a changelog topic and split by task, so servers sharing the
+      // query can hand partitions over and an empty data directory can be rebuilt.
+      if (this.log.kind === 'kafka') changelog = await Changelog.open(this.log, changelogTopicName(serviceId(props), id), sourcePartitions);
+      state = new StateDb(join(this.dataDir, 'state', `${id}.db`), { tasks: changelog !== undefined });
       if (resultType === 'TABLE') {
         view = new MaterializedView(state, sink.window !== undefined);
         this.views.set(sink.name, view);
@@ -720,10 +773,12 @@ export class Engine {
       consumer,
       state,
       config: props,
-      sourcePartitions: (await this.log.describeTopic(queryTopics(plan)[0]!))?.partitions ?? 1,
+      sourcePartitions,
       ...(view ? { view } : {}),
+      ...(changelog ? { changelog } : {}),
     });
-    for (const [topic, positions] of q.resumePositions() ?? []) positions.forEach((o, p) => consumer.seek(topic, p, o));
+    // With a changelog the query itself resumes each task as it is assigned (reconcileTasks).
+    if (!changelog) for (const [topic, positions] of q.resumePositions() ?? []) positions.forEach((o, p) => o >= 0 && consumer.seek(topic, p, o));
     this.queries.set(id, q);
     const n = Number(/_(\d+)$/.exec(id)?.[1] ?? -1);
     if (n >= this.queryCounter) this.queryCounter = n + 1;
@@ -738,6 +793,7 @@ export class Engine {
     q.state = 'TERMINATED';
     if (this.views.has(q.sinkSpec.name)) this.views.delete(q.sinkSpec.name);
     // A terminated query's state is not needed any more (a new query starts afresh).
+    if (this.log.kind === 'kafka' && q.hasChangelog) await this.log.deleteTopic(changelogTopicName(serviceId(this.properties), id)).catch(() => undefined);
     rmSync(join(this.dataDir, 'state', `${id}.db`), { force: true });
     rmSync(join(this.dataDir, 'state', `${id}.db-wal`), { force: true });
     rmSync(join(this.dataDir, 'state', `${id}.db-shm`), { force: true });
@@ -766,6 +822,9 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.followTimer);
+    await this.lock;
     for (const id of [...this.queries.keys()]) {
       const q = this.queries.get(id)!;
       await q.stop();
@@ -914,6 +973,10 @@ function schemasCompatible(a: LogicalSchema, b: LogicalSchema): boolean {
   const same = (x: readonly { name: string; type: SqlType }[], y: readonly { name: string; type: SqlType }[]) =>
     x.length === y.length && x.every((c, i) => c.name === y[i]!.name && typeEquals(c.type, y[i]!.type));
   return same(a.key, b.key) && same(a.value, b.value);
+}
+
+function serviceId(props: Readonly<Record<string, string>>): string {
+  return props['ksql.service.id'] ?? 'default_';
 }
 
 /** Only properties that change how a query runs are kept with its command for replay. */

@@ -60,7 +60,7 @@ export class AggregateOperator {
   constructor(
     private readonly plan: AggregateQueryPlan,
     ctx: CompileContext,
-    state: StateDb,
+    private readonly state: StateDb,
     private readonly emit: AggregateEmit,
     config: Readonly<Record<string, string>>,
     /** Serializes group keys to find their partition when the query re-keys (stream time per task). */
@@ -103,11 +103,13 @@ export class AggregateOperator {
     const key = this.groupKey(row);
     if (key === null) return;
     const args = this.args(row);
+    const task = this.plan.window || this.state.tracksTasks ? this.taskPartition(key, input.partition) : input.partition;
+    // A re-keyed group's state belongs to the task of its new key (where a repartition topic would send it).
+    this.state.task = task;
     if (!this.plan.window) {
       this.updateGroup(key, args, input.ts, +1);
       return;
     }
-    const task = this.taskPartition(key, input.partition);
     const streamTime = Math.max(this.streamTime.get(task) ?? -Infinity, input.ts);
     this.streamTime.set(task, streamTime);
     if (this.plan.window.kind === 'SESSION') this.updateSession(key, args, input.ts, streamTime);

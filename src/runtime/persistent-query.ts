@@ -22,6 +22,7 @@ import { createSerde } from '../serde/index.js';
 import type { StateDb } from '../storage/state/state-db.js';
 import type { WindowBounds } from '../serde/windowed.js';
 import type { ProcessingLog } from './processing-log.js';
+import type { Changelog } from './changelog.js';
 import type { MaterializedView } from '../storage/state/materialized-view.js';
 import type { JoinQueryPlan } from '../analyzer/join-query.js';
 import { JoinScope } from '../analyzer/join-query.js';
@@ -51,6 +52,8 @@ export interface QueryDeps {
   readonly sourcePartitions: number;
   /** For table results: the view pull queries read, updated with every output. */
   readonly view?: MaterializedView;
+  /** On Kafka: the changelog backing `state` (state is then split by task, see reconcileTasks). */
+  readonly changelog?: Changelog;
 }
 
 type OutTimestamp = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number) => number | null;
@@ -61,8 +64,12 @@ export class PersistentQuery {
   error?: Error;
   private loop?: Promise<void>;
   private stopping = false;
-  private readonly process: (records: readonly LogRecord[]) => void;
-  private readonly beforeCommit?: () => void;
+  private process: (records: readonly LogRecord[]) => void = () => undefined;
+  private beforeCommit?: () => void;
+  private readonly rebuild: () => void;
+  /** Tasks (input partitions) whose state this server holds, when state is split by task. */
+  private readonly ownedTasks = new Set<number>();
+  private seenGeneration = -1;
   private readonly sink: SinkWriter;
   processed = 0;
 
@@ -89,60 +96,73 @@ export class PersistentQuery {
       if (!sinkSpec.materializeOnly) sink.write(key, value, ts, current?.headers, window);
     };
 
-    if (plan.kind === 'joinQuery') {
-      const first = plan.sources[0]!;
-      const wi = sinkSpec.window ? first.offset + first.layout.findIndex((c) => c.name === 'WINDOWSTART') : -1;
-      const run = buildJoin(plan, ctx, deps.state!, (k, v, ts, row) => write(k, v, ts, wi >= 0 ? { start: row[wi] as number, end: row[wi + 1] as number } : undefined));
-      this.beforeCommit = run.beforeCommit;
-      this.process = (records) => {
-        for (const r of records) {
-          current = r;
-          run.process(r);
-        }
-        current = undefined;
-      };
-      return;
-    }
-    const decoder = createSourceDecoder(plan.source, onError);
-    if (plan.kind === 'aggregateQuery') {
-      const keySerde = plan.repartitioned ? createSerde(sinkSpec.keyFormat, plan.outputSchema.key, sinkSpec.keyOptions, true) : undefined;
-      const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
+    const state = deps.state;
+    // Builds the operators over the current state; run again after a task's state is restored or
+    // dropped, so operators re-read what they keep in memory (stream time, held outer joins).
+    this.rebuild = () => {
+      if (plan.kind === 'joinQuery') {
+        const first = plan.sources[0]!;
+        const wi = sinkSpec.window ? first.offset + first.layout.findIndex((c) => c.name === 'WINDOWSTART') : -1;
+        const run = buildJoin(plan, ctx, deps.state!, (k, v, ts, row) => write(k, v, ts, wi >= 0 ? { start: row[wi] as number, end: row[wi + 1] as number } : undefined));
+        this.beforeCommit = run.beforeCommit;
+        this.process = (records) => {
+          for (const r of records) {
+            current = r;
+            state!.task = r.partition;
+            run.process(r);
+          }
+          current = undefined;
+        };
+        return;
+      }
+      const decoder = createSourceDecoder(plan.source, onError);
+      if (plan.kind === 'aggregateQuery') {
+        const keySerde = plan.repartitioned ? createSerde(sinkSpec.keyFormat, plan.outputSchema.key, sinkSpec.keyOptions, true) : undefined;
+        const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
+        const isTable = plan.source.type === 'TABLE';
+        const rowtime = plan.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO');
+        this.beforeCommit = () => op.beforeCommit();
+        this.process = (records) => {
+          for (const r of records) {
+            current = r;
+            if (isTable && r.key === null) continue; // a table row needs a key
+            state!.task = r.partition;
+            const row = decoder.decode(r);
+            if (row === null) continue;
+            op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: r.partition, sourceKey: r.key === null || !isTable ? '' : r.key.toString('base64') });
+          }
+          current = undefined;
+        };
+        return;
+      }
+
+      const pipeline = compileStreamPipeline(plan, ctx);
+      const rowtimeIndex = plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
+      const windowStart = sinkSpec.window ? plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'WINDOWSTART') : -1;
+      const passThroughKeys = !plan.rekeyed;
       const isTable = plan.source.type === 'TABLE';
-      const rowtime = plan.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO');
-      this.beforeCommit = () => op.beforeCommit();
+      const emit = (key: unknown[], value: unknown[] | null, row: readonly unknown[]) => {
+        const window = windowStart >= 0 && row[windowStart] !== null ? { start: row[windowStart] as number, end: row[windowStart + 1] as number } : undefined;
+        // Without PARTITION BY a record without a key keeps having none.
+        write(passThroughKeys && current?.key === null ? null : key, value, row[rowtimeIndex] as number, window);
+      };
       this.process = (records) => {
-        for (const r of records) {
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i]!;
           current = r;
           if (isTable && r.key === null) continue; // a table row needs a key
+          if (state !== null) state.task = r.partition;
           const row = decoder.decode(r);
-          if (row === null) continue;
-          op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: r.partition, sourceKey: r.key === null || !isTable ? '' : r.key.toString('base64') });
+          if (row !== null) pipeline(row, emit, decoder.valueIsNull);
         }
         current = undefined;
       };
-      return;
-    }
+    };
+    this.rebuild();
+  }
 
-    const pipeline = compileStreamPipeline(plan, ctx);
-    const rowtimeIndex = plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
-    const windowStart = sinkSpec.window ? plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'WINDOWSTART') : -1;
-    const passThroughKeys = !plan.rekeyed;
-    const isTable = plan.source.type === 'TABLE';
-    const emit = (key: unknown[], value: unknown[] | null, row: readonly unknown[]) => {
-      const window = windowStart >= 0 && row[windowStart] !== null ? { start: row[windowStart] as number, end: row[windowStart + 1] as number } : undefined;
-      // Without PARTITION BY a record without a key keeps having none.
-      write(passThroughKeys && current?.key === null ? null : key, value, row[rowtimeIndex] as number, window);
-    };
-    this.process = (records) => {
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i]!;
-        current = r;
-        if (isTable && r.key === null) continue; // a table row needs a key
-        const row = decoder.decode(r);
-        if (row !== null) pipeline(row, emit, decoder.valueIsNull);
-      }
-      current = undefined;
-    };
+  get hasChangelog(): boolean {
+    return this.deps.changelog !== undefined;
   }
 
   /** Where a stateful query's committed state says to resume, per topic; undefined when stateless or new. */
@@ -162,6 +182,8 @@ export class PersistentQuery {
    */
   async step(maxRecords = BATCH_RECORDS, timeoutMs = 0): Promise<number> {
     const state = this.deps.state;
+    const changelog = this.deps.changelog;
+    if (changelog && state) await this.reconcileTasks(changelog, state);
     const records = await this.deps.consumer.poll(maxRecords, timeoutMs);
     if (records.length === 0) return 0;
     state?.begin();
@@ -169,12 +191,58 @@ export class PersistentQuery {
     if (this.sink.pending > 0) await this.deps.log.append(this.sinkSpec.topic, this.sink.take());
     if (state) {
       this.beforeCommit?.();
-      state.commit(this.deps.consumer.positions());
+      const positions = this.deps.consumer.positions();
+      if (changelog) {
+        // State writes and per-task checkpoints are durable in Kafka before the state commits here.
+        await changelog.append(state.takeChanges(), this.ownedTasks, positions);
+      }
+      state.commit(positions);
     }
     await this.deps.consumer.commit();
     await this.deps.processingLog.flush();
     this.processed += records.length;
     return records.length;
+  }
+
+  /**
+   * On Kafka, follow the consumer group's assignment: drop the state of tasks (partitions) that
+   * moved to another server, and restore the state of tasks that arrived from the changelog,
+   * resuming their input from its checkpoint. At the first assignment a task whose state survives in
+   * the local data directory keeps it (and the positions committed with it).
+   */
+  private async reconcileTasks(changelog: Changelog, state: StateDb): Promise<void> {
+    const consumer = this.deps.consumer;
+    const a = consumer.assignment?.();
+    if (a === undefined || a.generation === this.seenGeneration) return;
+    const first = this.seenGeneration < 0;
+    this.seenGeneration = a.generation;
+    const assigned = new Set(a.partitions.map((tp) => tp.partition));
+    let changed = false;
+    for (const t of [...this.ownedTasks]) {
+      if (assigned.has(t)) continue;
+      state.dropTask(t);
+      this.ownedTasks.delete(t);
+      changed = true;
+    }
+    const topics = queryTopics(this.plan);
+    for (const t of assigned) {
+      if (this.ownedTasks.has(t)) continue;
+      this.ownedTasks.add(t);
+      const local = first ? topics.map((topic) => state.positions(topic)?.[t] ?? -1) : [];
+      if (first && local.some((o) => o >= 0)) {
+        topics.forEach((topic, i) => {
+          if (local[i]! >= 0) consumer.seek(topic, t, local[i]!);
+        });
+        continue;
+      }
+      if (!first) state.dropTask(t); // rows left from an earlier ownership are stale
+      const restored = await changelog.restore(state, t);
+      for (const [topic, offset] of restored ?? []) {
+        if (a.partitions.some((tp) => tp.topic === topic && tp.partition === t)) consumer.seek(topic, t, offset);
+      }
+      changed = true;
+    }
+    if (changed) this.rebuild();
   }
 
   /** Run continuously in the background until stop(). */

@@ -38,7 +38,7 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-conf-'));
   const backend = opts.backend ? await opts.backend(tc) : undefined;
   const properties = { 'auto.offset.reset': 'earliest', ...tc.properties, ...backend?.properties };
-  const open = () => Engine.open({ dataDir, properties, runQueries: false, functions, ...(backend ? { log: backend.log } : {}) });
+  const open = () => Engine.open({ dataDir, properties, runQueries: false, functions, commandStore: 'local', ...(backend ? { log: backend.log } : {}) });
   const drain = (e: Engine) => (backend ? backend.drain(e) : e.drain());
   let engine = await open();
   const captured = new Map<string, LogRecord[]>();

@@ -87,6 +87,16 @@ async function readUntil(log: KafkaLog, topics: string[], done: (records: LogRec
 }
 
 const intKey = (r: LogRecord): number => r.key!.readInt32BE(0);
+
+/** Rows of a pull query. */
+async function pull(engine: Engine, sql: string): Promise<unknown[][]> {
+  const rows: unknown[][] = [];
+  let error: Error | undefined;
+  const q = await engine.executeQuery(sql, { onRow: (r) => rows.push([...r]), onEnd: () => undefined, onError: (e) => (error = e) });
+  await q.done;
+  if (error) throw error;
+  return rows;
+}
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** Every id in [0, n) is the key of some record. */
@@ -173,7 +183,7 @@ describe.skipIf(kcat === undefined)('kcat interoperability (skipped: kcat is not
 // --------------------------------------------------------------------------------------------------
 
 describe('kill -9 of a server on Kafka', () => {
-  it('a restarted server resumes with no lost output; so does one on an empty data directory (stateless queries)', async () => {
+  it('a restarted server resumes with no lost output; one on an empty data directory gets its statements from the command topic and its state from the changelog', async () => {
     expect(existsSync(`${process.env['SLUICE_DIST'] ?? 'dist'}/src/index.js`), 'run `npm run build` first').toBe(true);
     const p = prefix('crash');
     const dir = tempDir();
@@ -215,9 +225,9 @@ describe('kill -9 of a server on Kafka', () => {
       await engine.close();
     }
 
-    // 2. An empty data directory, same service id, same statements: the stateless query resumes from
-    // the consumer group's committed offsets in Kafka. (Stateful queries would start with empty
-    // state: Sluice keeps aggregation state in SQLite, not in changelog topics.)
+    // 2. An empty data directory, same service id: the statements come back from the command topic,
+    // the stateless query resumes from the consumer group's committed offsets, and the table's state
+    // is rebuilt from its changelog topic, so counts stay exact.
     const more = [];
     for (let i = n1; i < n1 + 500; i++) {
       const key = Buffer.alloc(4);
@@ -227,12 +237,24 @@ describe('kill -9 of a server on Kafka', () => {
     await log.append(`${p}-src`, more);
     engine = await openEngine(tempDir(), serviceId, log);
     try {
-      await engine.execute(crashStatements(p));
+      expect(engine.listQueries().map((q) => q.id).sort()).toEqual(['CSAS_DST_0', 'CTAS_COUNTS_1']);
       const n2 = await inputs();
       const out = await readUntil(log, [`${p}-dst`], coversIds(() => n2));
       // It resumed: records before the crash's last commit were not processed again.
       expect(engine.query('CSAS_DST_0')!.processed).toBeLessThan(n2);
       expect(out.length).toBeLessThan(2 * n2);
+      const expected = new Map<number, number>();
+      for (let i = 0; i < n2; i++) expected.set(i % 10, (expected.get(i % 10) ?? 0) + 1);
+      const latest = new Map<number, number>();
+      await readUntil(log, [`${p}-counts`], (rs) => {
+        for (const r of rs) latest.set(intKey(r), (JSON.parse(r.value!.toString()) as { N: number }).N);
+        return [...expected].every(([b, n]) => latest.get(b) === n);
+      });
+      // Restored, not recomputed: only the input after the checkpoint was aggregated.
+      expect(engine.query('CTAS_COUNTS_1')!.processed).toBeLessThan(n2);
+      // The materialized table answers pull queries with the exact counts too.
+      const pulled = await pull(engine, 'SELECT bucket, n FROM counts;');
+      expect(new Map(pulled.map((r) => [r[0] as number, r[1] as number]))).toEqual(expected);
     } finally {
       await engine.close();
     }
@@ -241,38 +263,60 @@ describe('kill -9 of a server on Kafka', () => {
 
 // --------------------------------------------------------------------------------------------------
 
-describe('two servers sharing a query', () => {
-  it('split a 4-partition input; when one stops, the other takes over with no lost output', async () => {
+describe('two servers sharing queries', () => {
+  it('split a 4-partition input; when one stops, the other takes over its partitions and their state, with no lost output', async () => {
     const p = prefix('pair');
     const serviceId = `it_pair_${RUN}_`;
-    const statements = `
-      CREATE STREAM src (id INT KEY, v INT) WITH (kafka_topic='${p}-src', value_format='JSON', partitions=4);
-      CREATE STREAM dst WITH (kafka_topic='${p}-dst') AS SELECT id, v + 1 AS w FROM src;`;
+    const KEYS = 40;
     const a = await openEngine(tempDir(), serviceId);
-    const b = await openEngine(tempDir(), serviceId);
     const producer = await kafkaLog();
     let aClosed = false;
+    let b: Engine | undefined;
     try {
-      await a.execute(statements);
-      await b.execute(statements);
+      await a.execute(`
+        CREATE STREAM src (id INT KEY, v INT) WITH (kafka_topic='${p}-src', value_format='JSON', partitions=4);
+        CREATE STREAM dst WITH (kafka_topic='${p}-dst') AS SELECT id, v + 1 AS w FROM src;
+        CREATE TABLE totals WITH (kafka_topic='${p}-totals') AS SELECT id, COUNT(*) AS n, SUM(v) AS s FROM src GROUP BY id;`);
+      // B learns the statements from the command topic: no statement is run on it.
+      b = await openEngine(tempDir(), serviceId);
+      expect(b.listQueries().map((q) => q.id).sort()).toEqual(['CSAS_DST_0', 'CTAS_TOTALS_1']);
       const append = async (from: number, to: number) => {
         const batch = [];
         for (let i = from; i < to; i++) {
           const key = Buffer.alloc(4);
-          key.writeInt32BE(i);
+          key.writeInt32BE(i % KEYS);
           batch.push({ key, value: Buffer.from(JSON.stringify({ V: i })), timestamp: i });
         }
         await producer.append(`${p}-src`, batch);
       };
+      const totalsAfter = (n: number) => {
+        const want = new Map<number, { N: number; S: number }>();
+        for (let i = 0; i < n; i++) {
+          const w = want.get(i % KEYS) ?? { N: 0, S: 0 };
+          want.set(i % KEYS, { N: w.N + 1, S: w.S + i });
+        }
+        return want;
+      };
+      const latestTotals = (rs: LogRecord[]) => {
+        const latest = new Map<number, { N: number; S: number }>();
+        for (const r of rs) latest.set(intKey(r), JSON.parse(r.value!.toString()) as { N: number; S: number });
+        return latest;
+      };
+      const seenAll = (n: number) => (rs: LogRecord[]) => rs.length >= n && new Set(rs.map((r) => (JSON.parse(r.value!.toString()) as { W: number }).W)).size >= n;
       await append(0, 400);
-      await readUntil(producer, [`${p}-dst`], coversIds(() => 400));
-      const qa = a.query('CSAS_DST_0')!;
-      const qb = b.query('CSAS_DST_0')!;
-      // Both members of the group got partitions.
-      expect(qa.processed).toBeGreaterThan(0);
-      expect(qb.processed).toBeGreaterThan(0);
+      await readUntil(producer, [`${p}-dst`], seenAll(400));
+      const want400 = totalsAfter(400);
+      await readUntil(producer, [`${p}-totals`], (rs) => {
+        const l = latestTotals(rs);
+        return [...want400].every(([k, v]) => l.get(k)?.N === v.N && l.get(k)?.S === v.S);
+      });
+      // Both members of each group got partitions.
+      for (const id of ['CSAS_DST_0', 'CTAS_TOTALS_1']) {
+        expect(a.query(id)!.processed, `${id} on A`).toBeGreaterThan(0);
+        expect(b.query(id)!.processed, `${id} on B`).toBeGreaterThan(0);
+      }
 
-      // Keep appending while A leaves the group.
+      // Keep appending while A leaves the groups.
       const writing = (async () => {
         for (let i = 400; i < 1200; i += 50) {
           await append(i, i + 50);
@@ -280,16 +324,28 @@ describe('two servers sharing a query', () => {
         }
       })();
       await new Promise((r) => setTimeout(r, 100));
-      const beforeStop = qb.processed;
+      const beforeStop = b.query('CTAS_TOTALS_1')!.processed;
       await a.close();
       aClosed = true;
       await writing;
-      const out = await readUntil(producer, [`${p}-dst`], coversIds(() => 1200));
-      expect(qb.processed).toBeGreaterThan(beforeStop);
-      for (const r of out) expect(JSON.parse(r.value!.toString())).toEqual({ W: intKey(r) + 1 });
+      const out = await readUntil(producer, [`${p}-dst`], seenAll(1200));
+      for (const r of out) {
+        const { W } = JSON.parse(r.value!.toString()) as { W: number };
+        expect(intKey(r)).toBe((W - 1) % KEYS);
+      }
+      // B took A's partitions over with their state (restored from the changelog): totals are exact.
+      const want = totalsAfter(1200);
+      await readUntil(producer, [`${p}-totals`], (rs) => {
+        const l = latestTotals(rs);
+        return [...want].every(([k, v]) => l.get(k)?.N === v.N && l.get(k)?.S === v.S);
+      });
+      expect(b.query('CTAS_TOTALS_1')!.processed).toBeGreaterThan(beforeStop);
+      // B now holds every key: its pull queries see them all.
+      const pulled = await pull(b, 'SELECT id, n, s FROM totals;');
+      expect(new Map(pulled.map((r) => [r[0] as number, { N: r[1] as number, S: r[2] as number }]))).toEqual(want);
     } finally {
       if (!aClosed) await a.close();
-      await b.close();
+      await b?.close();
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -82,6 +82,11 @@ export interface LogConsumer {
   seek(topic: string, partition: number, offset: number): void;
   /** Current positions (next offset to read) of all assigned partitions. */
   positions(): ReadonlyMap<string, number[]>;
+  /**
+   * The partitions assigned to this member of the group, and a number that changes with every
+   * (re)assignment. Absent when a consumer always owns every partition (the embedded log).
+   */
+  assignment?(): { readonly generation: number; readonly partitions: readonly TopicPartition[] };
   close(): Promise<void>;
 }
 

@@ -19,7 +19,7 @@
  */
 import type { Admin, Batch, Consumer, EachBatchPayload, IMemberAssignment } from 'kafkajs';
 import { ExecutionError } from '../../../errors.js';
-import type { ConsumerOptions, LogConsumer, LogRecord } from '../log.js';
+import type { ConsumerOptions, LogConsumer, LogRecord, TopicPartition } from '../log.js';
 import { fromKafkaMessage } from './convert.js';
 
 export interface KafkaConsumerTuning {
@@ -256,6 +256,12 @@ export class KafkaConsumer implements LogConsumer {
     st.dirty = true;
     if (st.ready) this.consumer.seek({ topic, partition, offset: String(offset) });
     else st.sought = true;
+  }
+
+  assignment(): { generation: number; partitions: TopicPartition[] } {
+    const partitions: TopicPartition[] = [];
+    for (const st of this.states.values()) if (st.ready || st.sought) partitions.push({ topic: st.topic, partition: st.partition });
+    return { generation: this.readyGeneration, partitions };
   }
 
   positions(): ReadonlyMap<string, number[]> {
