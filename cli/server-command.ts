@@ -2,8 +2,9 @@
  * `sluice server`: the engine behind the REST API, until SIGTERM/SIGINT (then a graceful
  * shutdown: stop accepting, end running queries with a final message, close the engine).
  */
+import { hostname } from 'node:os';
 import { Engine } from '../src/engine/engine.js';
-import { openKafkaLog } from '../src/storage/log/kafka/index.js';
+import { kafkaSecurity, openKafkaLog } from '../src/storage/log/kafka/index.js';
 import { SluiceServer } from '../src/server/server.js';
 import { loadConfigFile, type ServerConfig } from '../src/server/config.js';
 
@@ -13,6 +14,23 @@ export interface ServerCommandOptions {
   readonly dataDir?: string;
   readonly config?: string;
   readonly kafkaBrokers?: string;
+  readonly kafkaSecurityProtocol?: string;
+  readonly kafkaSaslMechanism?: string;
+  readonly kafkaSaslUsername?: string;
+  readonly kafkaSslCa?: string;
+  readonly advertisedUrl?: string;
+}
+
+/** Command-line flags override the configuration file's Kafka security keys. */
+function securityProperties(opts: ServerCommandOptions, props: Record<string, string>): Record<string, string | undefined> {
+  return {
+    ...props,
+    ...(opts.kafkaSecurityProtocol !== undefined ? { 'security.protocol': opts.kafkaSecurityProtocol } : {}),
+    ...(opts.kafkaSaslMechanism !== undefined ? { 'sasl.mechanism': opts.kafkaSaslMechanism } : {}),
+    ...(opts.kafkaSaslUsername !== undefined ? { 'sasl.username': opts.kafkaSaslUsername } : {}),
+    ...(process.env['SLUICE_KAFKA_SASL_PASSWORD'] !== undefined ? { 'sasl.password': process.env['SLUICE_KAFKA_SASL_PASSWORD'] } : {}),
+    ...(opts.kafkaSslCa !== undefined ? { 'ssl.ca.location': opts.kafkaSslCa } : {}),
+  };
 }
 
 export async function runServer(opts: ServerCommandOptions): Promise<void> {
@@ -20,11 +38,21 @@ export async function runServer(opts: ServerCommandOptions): Promise<void> {
   const dataDir = opts.dataDir ?? config.dataDir ?? 'data';
   // Apache Kafka instead of the embedded log: --kafka-brokers, or bootstrap.servers in the config file.
   const brokers = opts.kafkaBrokers ?? config.properties['bootstrap.servers'] ?? config.properties['ksql.streams.bootstrap.servers'];
-  const log = brokers ? await openKafkaLog({ brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean), clientId: `sluice-${config.properties['ksql.service.id'] ?? 'default_'}` }) : undefined;
-  const engine = await Engine.open({ dataDir, properties: config.properties, ...(log ? { log } : {}) });
+  const log = brokers
+    ? await openKafkaLog({
+        brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean),
+        clientId: `sluice-${config.properties['ksql.service.id'] ?? 'default_'}`,
+        ...kafkaSecurity(securityProperties(opts, config.properties)),
+      })
+    : undefined;
+  const port = opts.port !== undefined ? Number(opts.port) : (config.port ?? 8088);
+  const host = opts.host ?? config.host ?? '127.0.0.1';
+  // Peers forward pull queries here (ksqlDB's ksql.advertised.listener); a wildcard bind is not an address.
+  const advertisedUrl = opts.advertisedUrl ?? config.properties['ksql.advertised.listener'] ?? `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
+  const engine = await Engine.open({ dataDir, properties: config.properties, advertisedUrl, ...(log ? { log } : {}) });
   const server = new SluiceServer(engine, {
-    port: opts.port !== undefined ? Number(opts.port) : (config.port ?? 8088),
-    host: opts.host ?? config.host ?? '127.0.0.1',
+    port,
+    host,
     serviceId: config.properties['ksql.service.id'] ?? 'default_',
     ...(config.maxBufferedBytes !== undefined ? { maxBufferedBytes: config.maxBufferedBytes } : {}),
     ...(config.properties['auto.offset.reset'] !== undefined ? { defaultOffsetReset: config.properties['auto.offset.reset'] } : {}),

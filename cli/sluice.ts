@@ -59,6 +59,11 @@ program
   .option('-d, --data-dir <dir>', "data directory (default 'data')")
   .option('--config <file>', 'configuration file: JSON or key=value lines (listeners, ksql.* properties, sluice.data.dir, bootstrap.servers)')
   .option('--kafka-brokers <list>', 'run on Apache Kafka (host:port,...) instead of the embedded log')
+  .option('--kafka-security-protocol <protocol>', 'PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (config key security.protocol)')
+  .option('--kafka-sasl-mechanism <mechanism>', 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (sasl.mechanism)')
+  .option('--kafka-sasl-username <user>', 'SASL user name (sasl.username); the password comes from SLUICE_KAFKA_SASL_PASSWORD or sasl.password in --config')
+  .option('--kafka-ssl-ca <file>', 'PEM file of the CA to trust for TLS (ssl.ca.location)')
+  .option('--advertised-url <url>', 'URL other servers use to reach this one, for pull-query forwarding (ksql.advertised.listener; default http://<host>:<port>)')
   .action(runServer);
 
 interface CliOptions {

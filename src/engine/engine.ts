@@ -26,6 +26,7 @@ import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-q
 import { StateDb } from '../storage/state/state-db.js';
 import { MaterializedView, type ViewRow } from '../storage/state/materialized-view.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
+import { partitionForKey } from '../storage/log/partitioner.js';
 import { Changelog, changelogTopicName } from '../runtime/changelog.js';
 import { ProcessingLog, type ProcessingLogEntry } from '../runtime/processing-log.js';
 import { runTransientQuery, type RowSink, type TransientQueryHandle } from '../runtime/transient-query.js';
@@ -60,6 +61,19 @@ export interface EngineOptions {
    * Default: 'topic' on Kafka, 'local' on the embedded log.
    */
   readonly commandStore?: 'topic' | 'local';
+  /**
+   * The URL other servers reach this one at (ksql.advertised.listener). Published with this
+   * server's consumer-group memberships so pull queries can be forwarded to the key's owner.
+   */
+  readonly advertisedUrl?: string;
+}
+
+/** Where a pull query's rows live, beyond this server (see Engine.pullRoute). */
+export interface PullRoute {
+  /** Servers (advertised URLs) holding rows this server does not. */
+  readonly remote: readonly string[];
+  /** The query's LIMIT, to apply again to the gathered rows. */
+  readonly limit?: number;
 }
 
 export interface ExecuteOptions {
@@ -111,6 +125,7 @@ export class Engine {
   private closed = false;
   private followTimer: NodeJS.Timeout | undefined;
   private lock: Promise<void> = Promise.resolve();
+  private advertisedUrl: string | undefined;
 
   private constructor(
     readonly log: Log,
@@ -135,6 +150,7 @@ export class Engine {
         ? await TopicCommandLog.open(log, commandTopicName(serviceId(props)))
         : new SqliteCommandLog(join(options.dataDir, 'commands.db'));
     const engine = new Engine(log, options.dataDir, store, !options.log, options.properties ?? {}, options.runQueries ?? true, options.functions ?? builtinFunctions());
+    engine.advertisedUrl = options.advertisedUrl;
     await engine.replay(await store.all());
     if (engine.runQueries && store.poll) engine.followCommands(store.poll.bind(store));
     return engine;
@@ -642,6 +658,52 @@ export class Engine {
   }
 
   /**
+   * When persistent queries are shared by several servers (Kafka), a table's rows are split between
+   * them by partition. For a pull query on such a table this says which other servers hold rows it
+   * asks for: the owners of the partitions of its literal keys, or every other member for a scan.
+   * Undefined when this server can answer alone (or the statement is not such a pull query).
+   */
+  async pullRoute(sql: string, options: ExecuteOptions = {}): Promise<PullRoute | undefined> {
+    if (!this.log.describeGroup) return undefined;
+    let st: Statement;
+    try {
+      const text = options.variables && options.variables.size > 0 ? substituteVariables(sql, options.variables) : sql;
+      const statements = parseStatements(text);
+      if (statements.length !== 1) return undefined;
+      st = statements[0]!;
+    } catch {
+      return undefined; // executeQuery reports the error
+    }
+    if (st.kind !== 'Select' || st.query.emit === 'CHANGES' || st.query.from.kind !== 'Source') return undefined;
+    const source = this.metastore.getSource((st.query.from as AliasedSource).name);
+    if (!source || source.type !== 'TABLE') return undefined;
+    const owner = [...this.queries.values()].find((q) => q.sinkSpec.name === source.name && this.views.has(source.name));
+    const assignment = owner?.assignment();
+    if (!owner || !assignment) return undefined;
+    const members = await this.log.describeGroup(owner.groupId);
+    const topic = queryTopics(owner.plan)[0]!;
+    const keys = source.window ? undefined : literalKeyLookup(st.query.where, source, this.compileContext());
+    let wanted: Set<number> | undefined;
+    if (keys) {
+      const partitions = (await this.log.describeTopic(topic))?.partitions ?? 1;
+      const keySerde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true);
+      wanted = new Set(keys.map((k) => {
+        const bytes = keySerde.serialize([k]);
+        return bytes === null ? 0 : partitionForKey(bytes, partitions);
+      }));
+      for (const tp of assignment) if (tp.topic === topic) wanted.delete(tp.partition);
+      if (wanted.size === 0) return undefined;
+    }
+    const remote = new Set<string>();
+    for (const m of members) {
+      if (m.memberInfo === '' || m.memberInfo === this.advertisedUrl) continue;
+      if (!wanted || m.partitions.some((tp) => tp.topic === topic && wanted.has(tp.partition))) remote.add(m.memberInfo);
+    }
+    if (remote.size === 0) return undefined;
+    return { remote: [...remote], ...(st.query.limit !== undefined ? { limit: st.query.limit } : {}) };
+  }
+
+  /**
    * Start a transient query (`SELECT ... EMIT CHANGES` push query, or a pull query) and deliver
    * its rows to `sink`. Pull queries over streams scan the topic's current content.
    */
@@ -742,10 +804,12 @@ export class Engine {
   // Query lifecycle
 
   private async startQuery(id: string, text: string, plan: QueryPlan, sink: SinkSpec, props: Record<string, string>, resultType: 'STREAM' | 'TABLE' = 'STREAM'): Promise<void> {
+    const groupId = `_confluent-ksql-${serviceId(props)}query_${id}`;
     const consumer = await this.log.createConsumer({
-      groupId: `_confluent-ksql-${serviceId(props)}query_${id}`,
+      groupId,
       topics: queryTopics(plan),
       autoOffsetReset: (props['auto.offset.reset'] ?? 'latest') === 'earliest' ? 'earliest' : 'latest',
+      ...(this.advertisedUrl !== undefined ? { memberInfo: this.advertisedUrl } : {}),
     });
     // Stateful queries keep their state (and the input positions it reflects) in SQLite.
     // Tables are materialized (pull queries read them), so their queries are stateful too.
@@ -771,6 +835,7 @@ export class Engine {
       customTypes: (n) => this.metastore.getType(n),
       processingLog: this.processingLog,
       consumer,
+      groupId,
       state,
       config: props,
       sourcePartitions,

@@ -8,7 +8,7 @@
  * the outputs are durable; on start they resume from those positions. Either way a crash replays at
  * most the last batch: outputs are at-least-once, state is exactly the committed input.
  */
-import type { Log, LogConsumer, LogRecord } from '../storage/log/log.js';
+import type { Log, LogConsumer, LogRecord, TopicPartition } from '../storage/log/log.js';
 import type { AggregateQueryPlan, StreamQueryPlan, SinkSpec } from '../plan/logical/plan.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { SqlType } from '../types/sql-type.js';
@@ -45,6 +45,7 @@ export interface QueryDeps {
   readonly customTypes: (name: string) => SqlType | undefined;
   readonly processingLog: ProcessingLog;
   readonly consumer: LogConsumer;
+  readonly groupId: string;
   /** State for stateful queries (null for stateless ones). */
   readonly state: StateDb | null;
   readonly config: Readonly<Record<string, string>>;
@@ -159,6 +160,16 @@ export class PersistentQuery {
       };
     };
     this.rebuild();
+  }
+
+  /** The consumer group this query's servers share. */
+  get groupId(): string {
+    return this.deps.groupId;
+  }
+
+  /** Input partitions assigned to this server (undefined: all of them, the embedded log). */
+  assignment(): readonly TopicPartition[] | undefined {
+    return this.deps.consumer.assignment?.().partitions;
   }
 
   get hasChangelog(): boolean {

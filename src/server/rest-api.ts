@@ -12,6 +12,7 @@ import { createInserter } from './inserts.js';
 import { readKsqlRequest, runKsqlRequest, stringRecord, variableMap } from './ksql-request.js';
 import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
 import { columnNames, columnTypes, schemaText, startTransient } from './transient.js';
+import { LOCAL_ONLY_HEADER } from './pull-forward.js';
 
 export const KSQL_V1 = 'application/vnd.ksql.v1+json';
 export const DELIMITED = 'application/vnd.ksqlapi.delimited.v1';
@@ -209,7 +210,7 @@ export class RestApi {
    * query is closed when the client goes away; the server's shutdown ends it with a final message.
    */
   private async runClientQuery(
-    _req: HttpRequest,
+    req: HttpRequest,
     res: HttpResponse,
     request: { sql: string; properties: Record<string, string>; variables: Map<string, string> },
     out: { start(h: TransientQueryHandle): void; row(r: unknown[]): void; end(reason: string): void; error(e: Error): void },
@@ -222,7 +223,7 @@ export class RestApi {
     };
     let ended = false;
     try {
-      entry.handle = await startTransient(this.engine, request, {
+      entry.handle = await startTransient(this.engine, { ...request, localOnly: req.headers[LOCAL_ONLY_HEADER] === 'true' }, {
         onStart: (h) => out.start(h),
         onRow: (r) => out.row(r),
         onEnd: (reason) => {

@@ -8,6 +8,7 @@ import type { EndReason, TransientQueryHandle } from '../runtime/transient-query
 import type { Column } from '../types/schema.js';
 import { formatType } from '../types/sql-type.js';
 import { wireRowConverter } from './wire-values.js';
+import { fetchRemoteRows } from './pull-forward.js';
 
 export interface QueryListener {
   /** The query started: columns are known. Called once, before any row. */
@@ -22,18 +23,34 @@ export interface QueryRequest {
   readonly sql: string;
   readonly properties: Readonly<Record<string, string>>;
   readonly variables: ReadonlyMap<string, string>;
+  /** A peer's forwarded pull query: answer from this server's partitions only. */
+  readonly localOnly?: boolean;
 }
 
-/** Starts the query; rejects (before onStart) if the statement is invalid. */
+/**
+ * Starts the query; rejects (before onStart) if the statement is invalid. A pull query on a table
+ * shared with other servers also gets their rows (fetched first, delivered after the local ones).
+ */
 export async function startTransient(engine: Engine, req: QueryRequest, listener: QueryListener): Promise<TransientQueryHandle> {
+  const route = req.localOnly ? undefined : await engine.pullRoute(req.sql, { properties: req.properties, variables: req.variables });
+  const remote = route ? (await Promise.all(route.remote.map((url) => fetchRemoteRows(url, req)))).flat() : [];
+  let budget = route?.limit ?? Infinity;
   let convert: ((row: readonly unknown[]) => unknown[]) | undefined;
   let pending: (() => void)[] | undefined = [];
   const deliver = (f: () => void) => (pending ? pending.push(f) : f());
   const handle = await engine.executeQuery(
     req.sql,
     {
-      onRow: (values) => deliver(() => listener.onRow(convert!(values))),
-      onEnd: (reason) => deliver(() => listener.onEnd(reason)),
+      onRow: (values) =>
+        deliver(() => {
+          budget--;
+          listener.onRow(convert!(values));
+        }),
+      onEnd: (reason) =>
+        deliver(() => {
+          for (const row of remote) if (budget-- > 0) listener.onRow(row);
+          listener.onEnd(reason);
+        }),
       onError: (error) => deliver(() => listener.onError(error)),
     },
     { properties: req.properties, variables: req.variables },

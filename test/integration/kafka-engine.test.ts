@@ -15,6 +15,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { LogRecord } from '../../src/storage/log/log.js';
 import { partitionForKey } from '../../src/storage/log/partitioner.js';
 import { openKafkaLog, type KafkaLog } from '../../src/storage/log/kafka/index.js';
+import { SluiceServer } from '../../src/server/server.js';
 import { crashStatements } from './fixtures/kafka-statements.mjs';
 
 const BOOTSTRAP = process.env['KAFKA_BOOTSTRAP'] ?? '127.0.0.1:9092';
@@ -348,4 +349,81 @@ describe('two servers sharing queries', () => {
       await b?.close();
     }
   }, 180_000);
+});
+
+// --------------------------------------------------------------------------------------------------
+
+/** A free loopback port (so a server's advertised URL is known before its engine opens). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('pull queries on a table split between two servers', () => {
+  it('are answered with the rows of both servers, whichever server is asked', async () => {
+    const p = prefix('pullfwd');
+    const serviceId = `it_pullfwd_${RUN}_`;
+    const servers: { engine: Engine; server: SluiceServer; url: string }[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        const engine = await Engine.open({ dataDir: tempDir(), log: await kafkaLog(), advertisedUrl: url, properties: { 'auto.offset.reset': 'earliest', 'ksql.service.id': serviceId } });
+        if (i === 0) {
+          await engine.execute(`
+            CREATE STREAM src (id INT KEY, v INT) WITH (kafka_topic='${p}-src', value_format='JSON', partitions=4);
+            CREATE TABLE latest WITH (kafka_topic='${p}-latest') AS SELECT id, LATEST_BY_OFFSET(v) AS v FROM src GROUP BY id;`);
+        }
+        const server = new SluiceServer(engine, { port, host: '127.0.0.1' });
+        await server.listen();
+        servers.push({ engine, server, url });
+      }
+      const producer = await kafkaLog();
+      const batch = [];
+      for (let i = 0; i < 20; i++) {
+        const key = Buffer.alloc(4);
+        key.writeInt32BE(i);
+        batch.push({ key, value: Buffer.from(JSON.stringify({ V: i * 10 })), timestamp: i });
+      }
+      await producer.append(`${p}-src`, batch);
+      // Both servers own partitions of the table's query, and between them all 20 rows.
+      const deadline = Date.now() + 60_000;
+      const localCount = async (e: Engine) => (await pull(e, 'SELECT * FROM latest;')).length;
+      while ((await localCount(servers[0]!.engine)) + (await localCount(servers[1]!.engine)) < 20) {
+        if (Date.now() > deadline) throw new Error('the table did not fill in 60 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const a = servers[0]!;
+      const owned = await pull(a.engine, 'SELECT id FROM latest;');
+      expect(owned.length).toBeGreaterThan(0);
+      expect(owned.length).toBeLessThan(20); // the other server owns the rest
+      const remoteId = [...Array(20).keys()].find((id) => !owned.some((r) => r[0] === id))!;
+
+      const query = async (url: string, sql: string) => {
+        const res = await fetch(`${url}/query`, { method: 'POST', headers: { 'content-type': 'application/vnd.ksql.v1+json' }, body: JSON.stringify({ ksql: sql, streamsProperties: {} }) });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as ({ header?: unknown; row?: { columns: unknown[] } })[];
+        return body.filter((e) => e.row).map((e) => e.row!.columns);
+      };
+      for (const s of servers) {
+        // A key lookup is forwarded to the owner when needed; a scan gathers every server's rows.
+        expect(await query(s.url, `SELECT id, v FROM latest WHERE id = ${remoteId};`)).toEqual([[remoteId, remoteId * 10]]);
+        const all = await query(s.url, 'SELECT id, v FROM latest;');
+        expect(all.map((r) => r[0] as number).sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
+        for (const r of all) expect(r[1]).toBe((r[0] as number) * 10);
+        expect(await query(s.url, 'SELECT id FROM latest LIMIT 3;')).toHaveLength(3);
+      }
+    } finally {
+      for (const s of servers) {
+        await s.server.close();
+        await s.engine.close();
+      }
+    }
+  }, 120_000);
 });

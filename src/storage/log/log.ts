@@ -63,6 +63,17 @@ export interface ConsumerOptions {
   readonly topics: readonly string[];
   /** Where to start a partition that has no committed position for this group. */
   readonly autoOffsetReset: 'earliest' | 'latest';
+  /**
+   * Published with this member of the group (Kafka: the assignor's user data), so other servers can
+   * find who owns a partition: Sluice puts the server's URL here for pull-query forwarding.
+   */
+  readonly memberInfo?: string;
+}
+
+/** One member of a consumer group and the partitions assigned to it. */
+export interface GroupMember {
+  readonly memberInfo: string;
+  readonly partitions: readonly TopicPartition[];
 }
 
 /**
@@ -109,6 +120,8 @@ export interface Log {
   /** Read up to `maxRecords` records of one partition starting at `offset`. */
   read(topic: string, partition: number, offset: number, maxRecords: number): Promise<LogRecord[]>;
   createConsumer(options: ConsumerOptions): Promise<LogConsumer>;
+  /** Current members of a consumer group with their assignments (Kafka; the embedded log has one member). */
+  describeGroup?(groupId: string): Promise<GroupMember[]>;
   /**
    * Observe every record appended from now on, in append order, synchronously after it is stored.
    * Returns an unsubscribe function. (Used by tests and the conformance runner; Kafka may not offer it.)

@@ -8,3 +8,4 @@ export type { KafkaConsumerTuning } from './kafka-consumer.js';
 export async function openKafkaLog(options: KafkaLogOptions): Promise<KafkaLog> {
   return KafkaLog.open(options);
 }
+export { kafkaSecurity, type KafkaSecurity } from './security.js';

@@ -23,7 +23,10 @@
  *   which always forwards to the current one.
  */
 import {
+  AssignerProtocol,
   Kafka,
+  PartitionAssigners,
+  type PartitionAssigner,
   logLevel as KafkaLogLevel,
   type Admin,
   type ConsumerConfig,
@@ -40,17 +43,37 @@ import { ExecutionError } from '../../../errors.js';
 import type {
   AppendResult,
   ConsumerOptions,
+  GroupMember,
   Log,
   LogConsumer,
   LogRecord,
   ProduceRecord,
   TopicConfig,
   TopicDescription,
+  TopicPartition,
 } from '../log.js';
 import { RoundRobinPartitioner, choosePartition } from '../partitioner.js';
 import { toKafkaMessage } from './convert.js';
 import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
 import { readPartition } from './partition-reader.js';
+
+/**
+ * kafkajs' round-robin assignor, publishing `info` as the member's user data (as Kafka Streams
+ * publishes each instance's host:port), read back by describeGroup.
+ */
+function withMemberInfo(info: string): PartitionAssigner {
+  return (config) => {
+    const base = PartitionAssigners.roundRobin(config);
+    return {
+      ...base,
+      assign: base.assign.bind(base),
+      protocol: ({ topics }) => ({
+        name: base.name,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: base.version, topics, userData: Buffer.from(info, 'utf8') }),
+      }),
+    };
+  };
+}
 
 export interface KafkaLogOptions {
   readonly brokers: readonly string[];
@@ -445,11 +468,30 @@ export class KafkaLog implements Log {
 
   // --- consumers -------------------------------------------------------------------------------
 
+  async describeGroup(groupId: string): Promise<GroupMember[]> {
+    this.check();
+    const { groups } = await this.withAdmin((a) => a.describeGroups([groupId]));
+    const out: GroupMember[] = [];
+    for (const m of groups[0]?.members ?? []) {
+      if (m.memberAssignment.length === 0) continue; // joined, not assigned yet
+      const meta = AssignerProtocol.MemberMetadata.decode(m.memberMetadata);
+      const assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+      const partitions: TopicPartition[] = [];
+      for (const [topic, ps] of Object.entries(assignment?.assignment ?? {})) for (const partition of ps) partitions.push({ topic, partition });
+      out.push({ memberInfo: meta?.userData.toString('utf8') ?? '', partitions });
+    }
+    return out;
+  }
+
   async createConsumer(options: ConsumerOptions): Promise<LogConsumer> {
     this.check();
     const existing = new Set(await this.withAdmin((a) => a.listTopics()));
     for (const t of options.topics) if (!existing.has(t)) throw new ExecutionError(`Topic '${t}' does not exist`);
-    const kc = this.kafka.consumer({ ...this.consumerConfig, groupId: options.groupId });
+    const kc = this.kafka.consumer({
+      ...this.consumerConfig,
+      groupId: options.groupId,
+      ...(options.memberInfo !== undefined ? { partitionAssigners: [withMemberInfo(options.memberInfo)] } : {}),
+    });
     const c = await KafkaConsumer.start(kc, this.adminView, options, this.options.consumer ?? {});
     this.consumers.add(c);
     const close = c.close.bind(c);
