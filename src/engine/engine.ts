@@ -28,6 +28,7 @@ import { MaterializedView, type ViewRow } from '../storage/state/materialized-vi
 import { PersistentQuery } from '../runtime/persistent-query.js';
 import { partitionForKey } from '../storage/log/partitioner.js';
 import { Changelog, changelogTopicName } from '../runtime/changelog.js';
+import { repartitionTopicName } from '../runtime/repartition.js';
 import { ProcessingLog, type ProcessingLogEntry } from '../runtime/processing-log.js';
 import { runTransientQuery, type RowSink, type TransientQueryHandle } from '../runtime/transient-query.js';
 import { runTransientAggregate } from '../runtime/transient-aggregate.js';
@@ -805,16 +806,23 @@ export class Engine {
 
   private async startQuery(id: string, text: string, plan: QueryPlan, sink: SinkSpec, props: Record<string, string>, resultType: 'STREAM' | 'TABLE' = 'STREAM'): Promise<void> {
     const groupId = `_confluent-ksql-${serviceId(props)}query_${id}`;
+    const sourcePartitions = (await this.log.describeTopic(queryTopics(plan)[0]!))?.partitions ?? 1;
+    // On Kafka a re-keying aggregation over a stream goes through a repartition topic, so that
+    // servers sharing it each own whole groups (on one server the routing is done in process).
+    let repartitionTopic: string | undefined;
+    if (this.log.kind === 'kafka' && plan.kind === 'aggregateQuery' && plan.repartitioned && plan.source.type === 'STREAM') {
+      repartitionTopic = repartitionTopicName(serviceId(props), id);
+      if (!(await this.log.describeTopic(repartitionTopic))) await this.log.createTopic(repartitionTopic, { partitions: sourcePartitions });
+    }
     const consumer = await this.log.createConsumer({
       groupId,
-      topics: queryTopics(plan),
+      topics: [...queryTopics(plan), ...(repartitionTopic !== undefined ? [repartitionTopic] : [])],
       autoOffsetReset: (props['auto.offset.reset'] ?? 'latest') === 'earliest' ? 'earliest' : 'latest',
       ...(this.advertisedUrl !== undefined ? { memberInfo: this.advertisedUrl } : {}),
     });
     // Stateful queries keep their state (and the input positions it reflects) in SQLite.
     // Tables are materialized (pull queries read them), so their queries are stateful too.
     const stateful = plan.kind !== 'streamQuery' || resultType === 'TABLE';
-    const sourcePartitions = (await this.log.describeTopic(queryTopics(plan)[0]!))?.partitions ?? 1;
     let state: StateDb | null = null;
     let view: MaterializedView | undefined;
     let changelog: Changelog | undefined;
@@ -841,6 +849,7 @@ export class Engine {
       sourcePartitions,
       ...(view ? { view } : {}),
       ...(changelog ? { changelog } : {}),
+      ...(repartitionTopic !== undefined ? { repartitionTopic } : {}),
     });
     // With a changelog the query itself resumes each task as it is assigned (reconcileTasks).
     if (!changelog) for (const [topic, positions] of q.resumePositions() ?? []) positions.forEach((o, p) => o >= 0 && consumer.seek(topic, p, o));
@@ -858,7 +867,11 @@ export class Engine {
     q.state = 'TERMINATED';
     if (this.views.has(q.sinkSpec.name)) this.views.delete(q.sinkSpec.name);
     // A terminated query's state is not needed any more (a new query starts afresh).
-    if (this.log.kind === 'kafka' && q.hasChangelog) await this.log.deleteTopic(changelogTopicName(serviceId(this.properties), id)).catch(() => undefined);
+    if (this.log.kind === 'kafka' && q.hasChangelog) {
+      // Internal topics go with the query, as in ksqlDB.
+      await this.log.deleteTopic(changelogTopicName(serviceId(this.properties), id)).catch(() => undefined);
+      if (q.hasRepartitionTopic) await this.log.deleteTopic(repartitionTopicName(serviceId(this.properties), id)).catch(() => undefined);
+    }
     rmSync(join(this.dataDir, 'state', `${id}.db`), { force: true });
     rmSync(join(this.dataDir, 'state', `${id}.db-wal`), { force: true });
     rmSync(join(this.dataDir, 'state', `${id}.db-shm`), { force: true });

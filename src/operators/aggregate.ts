@@ -135,6 +135,16 @@ export class AggregateOperator {
     if (newKey !== null) this.updateGroup(newKey, this.args(neu!), input.ts, +1);
   }
 
+  /**
+   * The serialized group key of a stream row that passes WHERE (null: the row is dropped), for
+   * the repartition topic of a re-keying aggregation.
+   */
+  groupKeyBytes(row: readonly unknown[]): Buffer | null {
+    if (this.where && this.where(row) !== true) return null;
+    const key = this.groupKey(row);
+    return key === null || !this.keySerde ? null : this.keySerde.serialize(key);
+  }
+
   private groupKey(row: readonly unknown[]): unknown[] | null {
     const key = new Array<unknown>(this.groupFns.length);
     for (let i = 0; i < key.length; i++) {

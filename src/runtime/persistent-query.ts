@@ -8,7 +8,8 @@
  * the outputs are durable; on start they resume from those positions. Either way a crash replays at
  * most the last batch: outputs are at-least-once, state is exactly the committed input.
  */
-import type { Log, LogConsumer, LogRecord, TopicPartition } from '../storage/log/log.js';
+import type { Log, LogConsumer, LogRecord, ProduceRecord, TopicPartition } from '../storage/log/log.js';
+import { fromRepartitionRecord, toRepartitionRecord } from './repartition.js';
 import type { AggregateQueryPlan, StreamQueryPlan, SinkSpec } from '../plan/logical/plan.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { SqlType } from '../types/sql-type.js';
@@ -55,6 +56,8 @@ export interface QueryDeps {
   readonly view?: MaterializedView;
   /** On Kafka: the changelog backing `state` (state is then split by task, see reconcileTasks). */
   readonly changelog?: Changelog;
+  /** On Kafka, for a re-keying aggregation over a stream: its repartition topic (src/runtime/repartition.ts). */
+  readonly repartitionTopic?: string;
 }
 
 type OutTimestamp = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number) => number | null;
@@ -72,6 +75,8 @@ export class PersistentQuery {
   private readonly ownedTasks = new Set<number>();
   private seenGeneration = -1;
   private readonly sink: SinkWriter;
+  /** First-stage output of a re-keying aggregation on Kafka, appended to the repartition topic. */
+  private repartitioned: ProduceRecord[] = [];
   processed = 0;
 
   constructor(
@@ -122,15 +127,38 @@ export class PersistentQuery {
         const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
         const isTable = plan.source.type === 'TABLE';
         const rowtime = plan.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO');
+        const repartitionTopic = deps.repartitionTopic;
+        const sourceTopic = plan.source.topic;
+        const seen = repartitionTopic === undefined ? undefined : deps.state!.kv<number[]>('repartition_seen', { encode: (v) => JSON.stringify(v), decode: (t) => JSON.parse(t) as number[] });
         this.beforeCommit = () => op.beforeCommit();
         this.process = (records) => {
-          for (const r of records) {
-            current = r;
+          for (const rec of records) {
+            current = rec;
+            if (repartitionTopic !== undefined && rec.topic !== repartitionTopic) {
+              // First stage: route the source record to its group key's partition.
+              const row = decoder.decode(rec);
+              if (row === null || decoder.valueIsNull) continue;
+              const groupKey = op.groupKeyBytes(row);
+              if (groupKey !== null) this.repartitioned.push(toRepartitionRecord(rec, groupKey, row[rowtime] as number));
+              continue;
+            }
+            const r = repartitionTopic !== undefined ? fromRepartitionRecord(rec, sourceTopic) : rec;
             if (isTable && r.key === null) continue; // a table row needs a key
-            state!.task = r.partition;
+            state!.task = rec.partition;
+            if (seen !== undefined) {
+              // The first stage is replayed from its last commit after a crash or a rebalance, so the
+              // repartition topic can hold a source record twice: each task skips source offsets it
+              // has already aggregated (kept with its state, so this holds across restores too).
+              const k = String(rec.partition);
+              const last = seen.get(k) ?? [];
+              if (r.offset <= (last[r.partition] ?? -1)) continue;
+              const next = last.slice();
+              next[r.partition] = r.offset;
+              seen.put(k, next);
+            }
             const row = decoder.decode(r);
             if (row === null) continue;
-            op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: r.partition, sourceKey: r.key === null || !isTable ? '' : r.key.toString('base64') });
+            op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: rec.partition, sourceKey: r.key === null || !isTable ? '' : r.key.toString('base64') });
           }
           current = undefined;
         };
@@ -162,6 +190,11 @@ export class PersistentQuery {
     this.rebuild();
   }
 
+  /** The topics whose partitions are the tasks of this query's state. */
+  private stateTopics(): string[] {
+    return this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : queryTopics(this.plan);
+  }
+
   /** The consumer group this query's servers share. */
   get groupId(): string {
     return this.deps.groupId;
@@ -170,6 +203,10 @@ export class PersistentQuery {
   /** Input partitions assigned to this server (undefined: all of them, the embedded log). */
   assignment(): readonly TopicPartition[] | undefined {
     return this.deps.consumer.assignment?.().partitions;
+  }
+
+  get hasRepartitionTopic(): boolean {
+    return this.deps.repartitionTopic !== undefined;
   }
 
   get hasChangelog(): boolean {
@@ -199,6 +236,11 @@ export class PersistentQuery {
     if (records.length === 0) return 0;
     state?.begin();
     this.process(records);
+    if (this.repartitioned.length > 0) {
+      const out = this.repartitioned;
+      this.repartitioned = [];
+      await this.deps.log.append(this.deps.repartitionTopic!, out);
+    }
     if (this.sink.pending > 0) await this.deps.log.append(this.sinkSpec.topic, this.sink.take());
     if (state) {
       this.beforeCommit?.();
@@ -227,7 +269,8 @@ export class PersistentQuery {
     if (a === undefined || a.generation === this.seenGeneration) return;
     const first = this.seenGeneration < 0;
     this.seenGeneration = a.generation;
-    const assigned = new Set(a.partitions.map((tp) => tp.partition));
+    const topics = this.stateTopics();
+    const assigned = new Set(a.partitions.filter((tp) => topics.includes(tp.topic)).map((tp) => tp.partition));
     let changed = false;
     for (const t of [...this.ownedTasks]) {
       if (assigned.has(t)) continue;
@@ -235,7 +278,6 @@ export class PersistentQuery {
       this.ownedTasks.delete(t);
       changed = true;
     }
-    const topics = queryTopics(this.plan);
     for (const t of assigned) {
       if (this.ownedTasks.has(t)) continue;
       this.ownedTasks.add(t);
@@ -249,7 +291,7 @@ export class PersistentQuery {
       if (!first) state.dropTask(t); // rows left from an earlier ownership are stale
       const restored = await changelog.restore(state, t);
       for (const [topic, offset] of restored ?? []) {
-        if (a.partitions.some((tp) => tp.topic === topic && tp.partition === t)) consumer.seek(topic, t, offset);
+        if (topics.includes(topic) && a.partitions.some((tp) => tp.topic === topic && tp.partition === t)) consumer.seek(topic, t, offset);
       }
       changed = true;
     }

@@ -277,10 +277,11 @@ describe('two servers sharing queries', () => {
       await a.execute(`
         CREATE STREAM src (id INT KEY, v INT) WITH (kafka_topic='${p}-src', value_format='JSON', partitions=4);
         CREATE STREAM dst WITH (kafka_topic='${p}-dst') AS SELECT id, v + 1 AS w FROM src;
-        CREATE TABLE totals WITH (kafka_topic='${p}-totals') AS SELECT id, COUNT(*) AS n, SUM(v) AS s FROM src GROUP BY id;`);
+        CREATE TABLE totals WITH (kafka_topic='${p}-totals') AS SELECT id, COUNT(*) AS n, SUM(v) AS s FROM src GROUP BY id;
+        CREATE TABLE by_rest WITH (kafka_topic='${p}-rest') AS SELECT v % 7 AS r, COUNT(*) AS n FROM src GROUP BY v % 7;`);
       // B learns the statements from the command topic: no statement is run on it.
       b = await openEngine(tempDir(), serviceId);
-      expect(b.listQueries().map((q) => q.id).sort()).toEqual(['CSAS_DST_0', 'CTAS_TOTALS_1']);
+      expect(b.listQueries().map((q) => q.id).sort()).toEqual(['CSAS_DST_0', 'CTAS_BY_REST_2', 'CTAS_TOTALS_1']);
       const append = async (from: number, to: number) => {
         const batch = [];
         for (let i = from; i < to; i++) {
@@ -312,7 +313,7 @@ describe('two servers sharing queries', () => {
         return [...want400].every(([k, v]) => l.get(k)?.N === v.N && l.get(k)?.S === v.S);
       });
       // Both members of each group got partitions.
-      for (const id of ['CSAS_DST_0', 'CTAS_TOTALS_1']) {
+      for (const id of ['CSAS_DST_0', 'CTAS_TOTALS_1', 'CTAS_BY_REST_2']) {
         expect(a.query(id)!.processed, `${id} on A`).toBeGreaterThan(0);
         expect(b.query(id)!.processed, `${id} on B`).toBeGreaterThan(0);
       }
@@ -341,6 +342,17 @@ describe('two servers sharing queries', () => {
         return [...want].every(([k, v]) => l.get(k)?.N === v.N && l.get(k)?.S === v.S);
       });
       expect(b.query('CTAS_TOTALS_1')!.processed).toBeGreaterThan(beforeStop);
+      // The re-keyed aggregation went through its repartition topic: each remainder was counted
+      // whole by one server at a time, none twice.
+      const rests = new Map<number, number>();
+      for (let i = 0; i < 1200; i++) rests.set(i % 7, (rests.get(i % 7) ?? 0) + 1);
+      await readUntil(producer, [`${p}-rest`], (rs) => {
+        const l = new Map(rs.map((r) => [intKey(r), (JSON.parse(r.value!.toString()) as { N: number }).N]));
+        return [...rests].every(([k, n]) => l.get(k) === n);
+      });
+      const topics = (await producer.listTopics()).map((t) => t.name);
+      expect(topics).toContain(`_confluent-ksql-${serviceId}query_CTAS_BY_REST_2-Aggregate-GroupBy-repartition`);
+      expect(topics).toContain(`_confluent-ksql-${serviceId}query_CTAS_BY_REST_2-changelog`);
       // B now holds every key: its pull queries see them all.
       const pulled = await pull(b, 'SELECT id, n, s FROM totals;');
       expect(new Map(pulled.map((r) => [r[0] as number, { N: r[1] as number, S: r[2] as number }]))).toEqual(want);

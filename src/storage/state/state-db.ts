@@ -58,13 +58,18 @@ export class StateDb {
     this.putOffsets = this.db.prepare('INSERT INTO offsets (topic, positions) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET positions = excluded.positions');
   }
 
+  /** The key-value store `name` (operators rebuilt over the same state get the same store back). */
   kv<V>(name: string, codec: Codec<V>, cacheSize = 100_000): KvStore<V> {
+    const existing = this.stores.find((s) => s.name === name);
+    if (existing instanceof KvStore) return existing as KvStore<V>;
     const s = new KvStore(this.db, name, codec, cacheSize, this);
     this.stores.push(s);
     return s;
   }
 
   windows<V>(name: string, codec: Codec<V>, cacheSize = 100_000): WindowStore<V> {
+    const existing = this.stores.find((s) => s.name === name);
+    if (existing instanceof WindowStore) return existing as WindowStore<V>;
     const s = new WindowStore(this.db, name, codec, cacheSize, this);
     this.stores.push(s);
     return s;
