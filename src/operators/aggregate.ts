@@ -38,6 +38,8 @@ export interface AggregateInput {
   readonly partition: number;
   /** The source record's key bytes (identity of a table row). */
   readonly sourceKey: string;
+  /** The group key, already computed (and WHERE applied) before a repartition topic. */
+  readonly groupKey?: unknown[];
 }
 
 export class AggregateOperator {
@@ -99,9 +101,13 @@ export class AggregateOperator {
     if (this.sourceRows) return this.processTableRow(input);
     if (input.nullValue) return;
     const row = input.row;
-    if (this.where && this.where(row) !== true) return;
-    const key = this.groupKey(row);
-    if (key === null) return;
+    let key: unknown[] | null;
+    if (input.groupKey !== undefined) key = input.groupKey;
+    else {
+      if (this.where && this.where(row) !== true) return;
+      key = this.groupKey(row);
+      if (key === null) return;
+    }
     const args = this.args(row);
     const task = this.plan.window || this.state.tracksTasks ? this.taskPartition(key, input.partition) : input.partition;
     // A re-keyed group's state belongs to the task of its new key (where a repartition topic would send it).
@@ -139,6 +145,11 @@ export class AggregateOperator {
    * The serialized group key of a stream row that passes WHERE (null: the row is dropped), for
    * the repartition topic of a re-keying aggregation.
    */
+  /** The group key written by groupKeyBytes. */
+  groupKeyFromBytes(bytes: Buffer | null): unknown[] | null {
+    return this.keySerde ? this.keySerde.deserialize(bytes) : null;
+  }
+
   groupKeyBytes(row: readonly unknown[]): Buffer | null {
     if (this.where && this.where(row) !== true) return null;
     const key = this.groupKey(row);

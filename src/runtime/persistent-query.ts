@@ -158,6 +158,13 @@ export class PersistentQuery {
             }
             const row = decoder.decode(r);
             if (row === null) continue;
+            if (repartitionTopic !== undefined) {
+              // Grouped once, before the repartition topic (a non-deterministic GROUP BY is evaluated once, as in ksqlDB).
+              const groupKey = op.groupKeyFromBytes(rec.key);
+              if (groupKey === null) continue;
+              op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: rec.partition, sourceKey: '', groupKey });
+              continue;
+            }
             op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: rec.partition, sourceKey: r.key === null || !isTable ? '' : r.key.toString('base64') });
           }
           current = undefined;
@@ -188,6 +195,11 @@ export class PersistentQuery {
       };
     };
     this.rebuild();
+  }
+
+  /** Every topic the query consumes (its sources, and its repartition topic if any). */
+  get inputTopics(): string[] {
+    return [...queryTopics(this.plan), ...(this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : [])];
   }
 
   /** The topics whose partitions are the tasks of this query's state. */

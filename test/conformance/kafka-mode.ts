@@ -131,7 +131,7 @@ class KafkaCase implements CaseBackend {
     for (const { id } of engine.listQueries()) {
       const q = engine.query(id);
       if (q === undefined) continue;
-      const topics = 'sources' in q.plan ? [...new Set(q.plan.sources.map((s) => s.source.topic))] : [q.plan.source.topic];
+      const topics = q.inputTopics;
       const offsets = await this.admin.fetchOffsets({ groupId: this.groupOf(id), topics });
       for (const t of offsets) {
         const ends = await this.admin.fetchTopicOffsets(t.topic);
