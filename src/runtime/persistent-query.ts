@@ -7,6 +7,12 @@
  * (src/storage/state) and commit the input positions in the same transaction as the state, after
  * the outputs are durable; on start they resume from those positions. Either way a crash replays at
  * most the last batch: outputs are at-least-once, state is exactly the committed input.
+ *
+ * On Kafka, several servers may share the query's consumer group. State is then split by task
+ * (input partition) and backed by a changelog topic (changelog.ts): each batch's state writes and
+ * per-task checkpoints are appended before the local commit, and reconcileTasks drops or restores
+ * tasks as the group's assignment changes. Re-keying aggregations over streams run in two stages
+ * through a repartition topic (repartition.ts).
  */
 import type { Log, LogConsumer, LogRecord, ProduceRecord, TopicPartition } from '../storage/log/log.js';
 import { fromRepartitionRecord, toRepartitionRecord } from './repartition.js';
@@ -127,14 +133,44 @@ export class PersistentQuery {
         const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
         const isTable = plan.source.type === 'TABLE';
         const rowtime = plan.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO');
-        const repartitionTopic = deps.repartitionTopic;
-        const sourceTopic = plan.source.topic;
-        const seen = repartitionTopic === undefined ? undefined : deps.state!.kv<number[]>('repartition_seen', { encode: (v) => JSON.stringify(v), decode: (t) => JSON.parse(t) as number[] });
         this.beforeCommit = () => op.beforeCommit();
+        const sourceKey = (r: LogRecord) => (r.key === null || !isTable ? '' : r.key.toString('base64'));
+        const repartitionTopic = deps.repartitionTopic;
+        if (repartitionTopic === undefined) {
+          this.process = (records) => {
+            for (const r of records) {
+              current = r;
+              if (isTable && r.key === null) continue; // a table row needs a key
+              state!.task = r.partition;
+              const row = decoder.decode(r);
+              if (row === null) continue;
+              op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: r.partition, sourceKey: sourceKey(r) });
+            }
+            current = undefined;
+          };
+          return;
+        }
+        // Two stages through the repartition topic (src/runtime/repartition.ts), one consumer for both.
+        const sourceTopic = plan.source.topic;
+        const lastAggregated = deps.state!.kv<number[]>('repartition_seen', { encode: (v) => JSON.stringify(v), decode: (t) => JSON.parse(t) as number[] });
+        /**
+         * The first stage is replayed from its last commit after a crash or a rebalance, so the
+         * repartition topic can hold a source record twice: each task skips source offsets it has
+         * already aggregated (kept with its state, so this holds across restores too).
+         */
+        const seenBefore = (task: number, source: LogRecord): boolean => {
+          const k = String(task);
+          const last = lastAggregated.get(k) ?? [];
+          if (source.offset <= (last[source.partition] ?? -1)) return true;
+          const next = last.slice();
+          next[source.partition] = source.offset;
+          lastAggregated.put(k, next);
+          return false;
+        };
         this.process = (records) => {
           for (const rec of records) {
             current = rec;
-            if (repartitionTopic !== undefined && rec.topic !== repartitionTopic) {
+            if (rec.topic !== repartitionTopic) {
               // First stage: route the source record to its group key's partition.
               const row = decoder.decode(rec);
               if (row === null || decoder.valueIsNull) continue;
@@ -142,30 +178,14 @@ export class PersistentQuery {
               if (groupKey !== null) this.repartitioned.push(toRepartitionRecord(rec, groupKey, row[rowtime] as number));
               continue;
             }
-            const r = repartitionTopic !== undefined ? fromRepartitionRecord(rec, sourceTopic) : rec;
-            if (isTable && r.key === null) continue; // a table row needs a key
+            // Second stage: aggregate, with the group key computed once by the first stage.
+            const source = fromRepartitionRecord(rec, sourceTopic);
             state!.task = rec.partition;
-            if (seen !== undefined) {
-              // The first stage is replayed from its last commit after a crash or a rebalance, so the
-              // repartition topic can hold a source record twice: each task skips source offsets it
-              // has already aggregated (kept with its state, so this holds across restores too).
-              const k = String(rec.partition);
-              const last = seen.get(k) ?? [];
-              if (r.offset <= (last[r.partition] ?? -1)) continue;
-              const next = last.slice();
-              next[r.partition] = r.offset;
-              seen.put(k, next);
-            }
-            const row = decoder.decode(r);
-            if (row === null) continue;
-            if (repartitionTopic !== undefined) {
-              // Grouped once, before the repartition topic (a non-deterministic GROUP BY is evaluated once, as in ksqlDB).
-              const groupKey = op.groupKeyFromBytes(rec.key);
-              if (groupKey === null) continue;
-              op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: rec.partition, sourceKey: '', groupKey });
-              continue;
-            }
-            op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: rec.partition, sourceKey: r.key === null || !isTable ? '' : r.key.toString('base64') });
+            if (seenBefore(rec.partition, source)) continue;
+            const groupKey = op.groupKeyFromBytes(rec.key);
+            const row = groupKey === null ? null : decoder.decode(source);
+            if (row === null || groupKey === null) continue;
+            op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: rec.partition, sourceKey: '', groupKey });
           }
           current = undefined;
         };

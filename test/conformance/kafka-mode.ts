@@ -5,7 +5,7 @@
  * - Isolation: each case gets its own `ksql.service.id` (so its consumer groups are new), and every
  *   topic the case names or creates is deleted before and after it (ksqlDB's vectors reuse topic
  *   names such as `test_topic` with different partition counts). Topics other clients create while
- *   a case runs are left alone when they carry the integration tests' `sluice-it` prefix.
+ *   a case runs (integration tests, benchmarks sharing the broker) are left alone.
  * - Drain: Engine.drain() polls with a 0 ms timeout and stops at the first empty poll, which on
  *   Kafka happens while a fetch is still in flight. `drain` here repeats it until every persistent
  *   query's committed offsets (read from the broker, group `_confluent-ksql-<service id>query_<id>`)
@@ -49,7 +49,6 @@ export interface CaseBackend {
   finish(engine: Engine | undefined): Promise<void>;
 }
 
-const FOREIGN_PREFIXES = ['sluice-it', '__'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class KafkaConformance {
@@ -76,10 +75,9 @@ export class KafkaConformance {
     const named = topicsNamedBy(tc);
     if (process.env['KAFKA_MODE_DEBUG']) console.log(`case ${serviceId} ${tc.name}: topics ${[...named].join(',')}`);
     await deleteTopics(this.log, named); // leftovers of an earlier, interrupted run
-    const before = new Set((await this.log.listTopics()).map((t) => t.name));
     const admin = this.kafka.admin();
     await admin.connect();
-    return new KafkaCase(this.log, admin, serviceId, named, before);
+    return new KafkaCase(this.log, admin, serviceId, named);
   }
 
   async close(): Promise<void> {
@@ -114,7 +112,6 @@ class KafkaCase implements CaseBackend {
     private readonly admin: Admin,
     private readonly serviceId: string,
     private readonly named: ReadonlySet<string>,
-    private readonly before: ReadonlySet<string>,
   ) {
     this.log = new OrderRecordingLog(kafkaLog);
     this.properties = { 'ksql.service.id': serviceId };
@@ -219,8 +216,9 @@ class KafkaCase implements CaseBackend {
     }
     const doomed = new Set(this.named);
     for (const s of engine?.metastore.listSources() ?? []) doomed.add(s.topic);
+    // Only what this case made: other clients (tests, benchmarks) may share the broker.
     for (const t of await this.log.listTopics()) {
-      if (!this.before.has(t.name) && !FOREIGN_PREFIXES.some((p) => t.name.startsWith(p))) doomed.add(t.name);
+      if (t.name.includes(this.serviceId) || this.log.createdTopics().has(t.name)) doomed.add(t.name);
     }
     await deleteTopics(this.log, doomed);
   }
@@ -251,6 +249,7 @@ export class OrderRecordingLog implements Log {
   readonly kind = 'kafka' as const;
   private readonly order = new Map<string, number>();
   private readonly written = new Set<string>();
+  private readonly created = new Set<string>();
   private next = 0;
 
   constructor(private readonly inner: Log) {}
@@ -270,8 +269,14 @@ export class OrderRecordingLog implements Log {
     return res;
   }
 
-  createTopic(name: string, config: TopicConfig): Promise<void> {
-    return this.inner.createTopic(name, config);
+  async createTopic(name: string, config: TopicConfig): Promise<void> {
+    await this.inner.createTopic(name, config);
+    this.created.add(name);
+  }
+
+  /** Topics created through this log (the case's sinks and internal topics). */
+  createdTopics(): ReadonlySet<string> {
+    return this.created;
   }
   describeTopic(name: string): Promise<TopicDescription | undefined> {
     return this.inner.describeTopic(name);

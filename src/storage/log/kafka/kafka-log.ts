@@ -407,13 +407,17 @@ export class KafkaLog implements Log {
     for (let i = start; i < end; i++) messages[i - start] = toKafkaMessage(records[i]!, parts[i]!);
     let meta;
     try {
-      try {
-        meta = await this.producer.send({ topic, messages, acks: -1 });
-      } catch (e) {
-        // Metadata poisoned by a topic another client deleted: renew the producer, retry once.
-        if (!isUnknownTopic(e) || !(await this.exists(topic))) throw e;
-        await this.renewProducer();
-        meta = await this.producer.send({ topic, messages, acks: -1 });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          meta = await this.producer.send({ topic, messages, acks: -1 });
+          break;
+        } catch (e) {
+          // Metadata poisoned by a topic another client deleted, or a new topic whose partitions the
+          // broker does not serve yet: renew the producer and retry a few times (nothing was written).
+          if (attempt >= 4 || !isUnknownTopic(e) || !(await this.exists(topic))) throw e;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+          await this.renewProducer();
+        }
       }
     } catch (e) {
       this.topics.delete(topic); // maybe deleted or re-created elsewhere: re-read its metadata next time
