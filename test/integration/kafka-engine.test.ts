@@ -6,7 +6,7 @@
  * (dist/, built by `npm test`'s pretest).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +125,8 @@ afterAll(async () => {
   const log = logs[0];
   if (log) {
     for (const t of await log.listTopics().catch(() => [])) {
-      if (prefixes.some((p) => t.name.startsWith(p))) await log.deleteTopic(t.name).catch(() => undefined);
+      // The tests' topics, and the internal topics of their service ids (which all contain RUN).
+      if (prefixes.some((p) => t.name.startsWith(p)) || t.name.includes(RUN)) await log.deleteTopic(t.name).catch(() => undefined);
     }
   }
   await Promise.allSettled(logs.map((l) => l.close()));
@@ -445,5 +446,51 @@ describe('pull queries on a table split between two servers', () => {
         await s.engine.close();
       }
     }
+  }, 120_000);
+});
+
+// --------------------------------------------------------------------------------------------------
+
+describe('sluice server on Kafka (the command line)', () => {
+  it('starts with --kafka-brokers and serves statements; a bad security setting fails at start-up with the reason', async () => {
+    const p = prefix('cli');
+    const port = await freePort();
+    const dir = tempDir();
+    const serviceId = `it_cli_${RUN}_`;
+    writeFileSync(join(dir, 'server.properties'), `ksql.service.id=${serviceId}\nsecurity.protocol=PLAINTEXT\n`);
+    const child = spawn(
+      process.execPath,
+      ['dist/cli/sluice.js', 'server', '--kafka-brokers', BOOTSTRAP, '--port', String(port), '--data-dir', join(dir, 'data'), '--config', join(dir, 'server.properties')],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (c: string) => {
+          out += c;
+          if (out.includes('listening on')) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+      });
+      const ksql = async (sql: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}/ksql`, { method: 'POST', headers: { 'content-type': 'application/vnd.ksql.v1+json' }, body: JSON.stringify({ ksql: sql, streamsProperties: {} }) });
+        return { status: res.status, body: (await res.json()) as unknown };
+      };
+      const created = await ksql(`CREATE STREAM ${p.replace(/-/g, '_')} (id INT KEY, v INT) WITH (kafka_topic='${p}-src', value_format='JSON', partitions=2);`);
+      expect(created.status).toBe(200);
+      const log = await kafkaLog();
+      expect((await log.describeTopic(`${p}-src`))?.partitions).toBe(2);
+      // The statement is in the service's command topic, where another server would find it.
+      const commands = await readUntil(log, [`_confluent-ksql-${serviceId}_command_topic`], (rs) => rs.some((r) => r.value!.toString().includes(`${p}-src`)));
+      expect(commands.length).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    }
+
+    const bad = spawnSync(process.execPath, ['dist/cli/sluice.js', 'server', '--kafka-brokers', BOOTSTRAP, '--port', '0', '--data-dir', join(dir, 'data2'), '--kafka-security-protocol', 'TLS'], { encoding: 'utf8', timeout: 30_000 });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('security.protocol: expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL');
   }, 120_000);
 });
