@@ -143,6 +143,8 @@ async function runQueryCase(c: QueryCase, req: ChildRequest, prepLog: Log, kafka
       else {
         const deadline = Date.now() + KAFKA_TIMEOUT_MS;
         while (q.processed < expected && Date.now() < deadline) await q.step(5000, 1000);
+        // A re-keying aggregation's second stage still has the repartition topic to aggregate.
+        while (q.repartitionBacklog > 0 && Date.now() < deadline) await q.step(5000, 1000);
       }
     } catch (e) {
       const msg = (e as Error).message;

@@ -83,7 +83,13 @@ export class PersistentQuery {
   private readonly sink: SinkWriter;
   /** First-stage output of a re-keying aggregation on Kafka, appended to the repartition topic. */
   private repartitioned: ProduceRecord[] = [];
+  /** Source records consumed (the repartition topic's records are not counted). */
   processed = 0;
+  /**
+   * Records this server wrote to the repartition topic minus those it aggregated from it: while it
+   * is above 0 the second stage has not caught up (meaningful when one server runs the query).
+   */
+  repartitionBacklog = 0;
 
   constructor(
     readonly id: string,
@@ -272,6 +278,7 @@ export class PersistentQuery {
       const out = this.repartitioned;
       this.repartitioned = [];
       await this.deps.log.append(this.deps.repartitionTopic!, out);
+      this.repartitionBacklog += out.length;
     }
     if (this.sink.pending > 0) await this.deps.log.append(this.sinkSpec.topic, this.sink.take());
     if (state) {
@@ -285,7 +292,13 @@ export class PersistentQuery {
     }
     await this.deps.consumer.commit();
     await this.deps.processingLog.flush();
-    this.processed += records.length;
+    if (this.deps.repartitionTopic === undefined) this.processed += records.length;
+    else {
+      let second = 0;
+      for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
+      this.processed += records.length - second;
+      this.repartitionBacklog -= second;
+    }
     return records.length;
   }
 

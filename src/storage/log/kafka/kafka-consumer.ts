@@ -23,7 +23,7 @@ import type { ConsumerOptions, LogConsumer, LogRecord, TopicPartition } from '..
 import { fromKafkaMessage } from './convert.js';
 
 export interface KafkaConsumerTuning {
-  /** Records buffered ahead of poll before partitions are paused. Default 10 000. */
+  /** Records buffered ahead of poll before partitions are paused. Default 50 000. */
   readonly maxBufferedRecords?: number;
   /** How long createConsumer waits for the first group join. Default 30 s. */
   readonly joinTimeoutMs?: number;
@@ -73,7 +73,7 @@ export class KafkaConsumer implements LogConsumer {
     private readonly options: ConsumerOptions,
     tuning: KafkaConsumerTuning,
   ) {
-    this.maxBuffered = Math.max(1, tuning.maxBufferedRecords ?? 10_000);
+    this.maxBuffered = Math.max(1, tuning.maxBufferedRecords ?? 50_000);
   }
 
   /** Connects, subscribes and waits for the first assignment (positions resolved). */
