@@ -286,7 +286,13 @@ export class PersistentQuery {
       const positions = this.deps.consumer.positions();
       if (changelog) {
         // State writes and per-task checkpoints are durable in Kafka before the state commits here.
-        await changelog.append(state.takeChanges(), this.ownedTasks, positions);
+        // Tasks that moved to another server during this batch are left out: their new owner may
+        // already be writing, and a late checkpoint from here would end its changelog.
+        const topics = this.stateTopics();
+        const still = new Set<number>();
+        for (const tp of this.deps.consumer.assignment?.().partitions ?? []) if (topics.includes(tp.topic) && this.ownedTasks.has(tp.partition)) still.add(tp.partition);
+        const changes = state.takeChanges();
+        await changelog.append(still.size === this.ownedTasks.size ? changes : changes.filter((c) => still.has(c.task)), still, positions);
       }
       state.commit(positions);
     }
