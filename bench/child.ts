@@ -71,12 +71,14 @@ export async function runChild(req: ChildRequest): Promise<ChildResult> {
   }
 }
 
-/** Pull latency at 200 requests/s; push fan-out at 50 rows/s to every subscriber. */
+/** Pull latency at 2,000 requests/s (the target's rate); push fan-out at 50 rows/s to every subscriber. */
+const PULL_RATE = 2_000;
+
 async function runServerCase(c: ServerCase, req: ChildRequest): Promise<ChildResult> {
   const seconds = req.serverSeconds ?? 5;
   let r: LatencyResult;
   try {
-    r = c.subscribers === undefined ? await pullLatency(req.workDir, req.serverEvents ?? 100_000, 200, seconds) : await pushFanout(req.workDir, c.subscribers, 50, seconds);
+    r = c.subscribers === undefined ? await pullLatency(req.workDir, req.serverEvents ?? 100_000, PULL_RATE, seconds) : await pushFanout(req.workDir, c.subscribers, 50, seconds);
   } catch (e) {
     const msg = (e as Error).message;
     return empty(c.name, /not supported yet/i.test(msg) ? 'skipped' : 'error', msg);

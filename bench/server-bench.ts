@@ -1,12 +1,15 @@
 /**
  * Server benches, run in a child against an in-process SluiceServer on a fresh engine:
  * - pull: a table of bid counts per auction is built from the generated bids, then key lookups
- *   (POST /query-stream) are sent at a fixed rate; latency is request sent → response complete.
+ *   (POST /query-stream) are sent at a fixed rate by a client in a worker thread (pull-client.ts);
+ *   latency is scheduled send → response complete.
  * - push: N WebSocket subscribers run the same push query over a fresh stream; bids are appended at
  *   a fixed rate and each delivery's latency is append → frame received (clients share the process
  *   and its two cores with the server, so this is an upper bound).
  */
 import { request, Agent } from 'node:http';
+import { Worker } from 'node:worker_threads';
+import type { PullClientParams, PullClientResult } from './pull-client.js';
 import WebSocket from 'ws';
 import { Engine } from '../src/engine/engine.js';
 import { SluiceServer } from '../src/server/index.js';
@@ -46,23 +49,20 @@ export async function pullLatency(workDir: string, events: number, rate: number,
     await engine.drain();
     const { port } = await server.listen();
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-    const latencies: number[] = [];
     const first = await post(agent, port, '/query-stream', { sql: 'SELECT * FROM bid_counts WHERE auction = 1000;' });
-    const interval = 1000 / rate;
-    const total = Math.round(rate * seconds);
-    const inflight: Promise<void>[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < total; i++) {
-      const due = t0 + i * interval;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-      const key = 1000 + ((i * 7919) % Math.max(1, Math.floor((events * 3) / 50)));
-      const sent = performance.now();
-      inflight.push(post(agent, port, '/query-stream', { sql: `SELECT * FROM bid_counts WHERE auction = ${key};` }).then(() => void latencies.push(performance.now() - sent)));
-    }
-    await Promise.all(inflight);
     agent.destroy();
-    return { records: total, seconds: (performance.now() - t0) / 1000, latenciesMs: latencies, note: first.includes('"N"') || first.includes('N') ? null : `unexpected first response: ${first.slice(0, 200)}` };
+    const params: PullClientParams = { port, rate, seconds, firstKey: 1000, keyCount: Math.max(1, Math.floor((events * 3) / 50)) };
+    const worker = new Worker(new URL('./pull-client.js', import.meta.url), { workerData: params });
+    const r = await new Promise<PullClientResult>((resolve, reject) => {
+      worker.once('message', (m: PullClientResult) => resolve(m));
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    const notes = [
+      ...(first.includes('"N"') || first.includes('N') ? [] : [`unexpected first response: ${first.slice(0, 200)}`]),
+      ...(r.errors > 0 ? [`${r.errors} failed requests, e.g. ${r.firstError}`] : []),
+    ];
+    return { records: r.latenciesMs.length, seconds: r.seconds, latenciesMs: r.latenciesMs, note: notes.length > 0 ? notes.join('; ') : null };
   } finally {
     await server.close();
     await engine.close();

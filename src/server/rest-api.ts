@@ -13,6 +13,7 @@ import { readKsqlRequest, runKsqlRequest, stringRecord, variableMap } from './ks
 import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
 import { columnNames, columnTypes, schemaText, startTransient } from './transient.js';
 import { LOCAL_ONLY_HEADER } from './pull-forward.js';
+import { BufferedResponse } from './buffered-response.js';
 
 export const KSQL_V1 = 'application/vnd.ksql.v1+json';
 export const DELIMITED = 'application/vnd.ksqlapi.delimited.v1';
@@ -120,15 +121,17 @@ export class RestApi {
     // Each element ends its line (`,\n`, the last one `]\n`), so line-reading clients get every
     // row as soon as it is written, and the whole body is one valid JSON array.
     let first = true;
+    // A pull query on a table is sent in one write (BufferedResponse); other queries stream.
+    let out: HttpResponse = res;
     const write = (o: unknown, end: string) => {
       const text = (first ? '[' : '') + JSON.stringify(o) + end;
       first = false;
-      if (!res.writableEnded) res.write(text);
+      if (!out.writableEnded) out.write(text);
     };
     const item = (o: unknown) => write(o, ',\n');
     const finish = (last: unknown) => {
       write(last, ']\n');
-      if (!res.writableEnded) res.end();
+      if (!out.writableEnded) out.end();
     };
     let pull = false;
     let pending: unknown;
@@ -140,7 +143,9 @@ export class RestApi {
     await this.runClientQuery(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) }, {
       start: (h) => {
         pull = h.kind === 'pull' && h.sourceType === 'TABLE';
-        res.writeHead(200, { 'content-type': responseType(req) });
+        // Only table lookups and scans: a pull query over a stream scans a topic of any size.
+        if (pull) out = new BufferedResponse(res);
+        out.writeHead(200, { 'content-type': responseType(req) });
         const header = { header: { queryId: h.id, schema: schemaText(h.columns) } };
         if (pull) pending = header;
         else item(header);
@@ -154,7 +159,7 @@ export class RestApi {
       end: (reason) => {
         if (pull) {
           flushPending(']\n');
-          if (!res.writableEnded) res.end();
+          if (!out.writableEnded) out.end();
           return;
         }
         flushPending(',\n');
@@ -174,22 +179,25 @@ export class RestApi {
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "sql" string field.');
     const asJson = wantsJson(req);
     let first = true;
+    // A pull query on a table is sent in one write (BufferedResponse); other queries stream.
+    let target: HttpResponse = res;
     const out = (o: unknown) => {
-      if (res.writableEnded) return;
+      if (target.writableEnded) return;
       if (asJson) {
-        res.write((first ? '[' : ',') + JSON.stringify(o));
+        target.write((first ? '[' : ',') + JSON.stringify(o));
         first = false;
-      } else res.write(JSON.stringify(o) + '\n');
+      } else target.write(JSON.stringify(o) + '\n');
     };
     const finish = () => {
-      if (!res.writableEnded) res.end(asJson ? (first ? '[]' : ']') : undefined);
+      if (!target.writableEnded) target.end(asJson ? (first ? '[]' : ']') : undefined);
     };
     let id: string | undefined;
     await this.runClientQuery(req, res, { sql, properties: stringRecord(body.properties ?? body.streamsProperties), variables: variableMap(body.sessionVariables) }, {
       start: (h) => {
         id = h.id;
         if (h.kind === 'push') this.streams.set(h.id, h);
-        res.writeHead(200, { 'content-type': asJson ? 'application/json' : DELIMITED });
+        else if (h.sourceType === 'TABLE') target = new BufferedResponse(res); // bounded by the table; stream scans stream
+        target.writeHead(200, { 'content-type': asJson ? 'application/json' : DELIMITED });
         out({ queryId: h.id, columnNames: columnNames(h.columns), columnTypes: columnTypes(h.columns) });
       },
       row: (row) => out(row),
