@@ -3,14 +3,14 @@
  * - pull: a table of bid counts per auction is built from the generated bids, then key lookups
  *   (POST /query-stream) are sent at a fixed rate by a client in a worker thread (pull-client.ts);
  *   latency is scheduled send → response complete.
- * - push: N WebSocket subscribers run the same push query over a fresh stream; bids are appended at
- *   a fixed rate and each delivery's latency is append → frame received (clients share the process
- *   and its two cores with the server, so this is an upper bound).
+ * - push: N WebSocket subscribers (in a worker thread, push-clients.ts) run the same push query over
+ *   a fresh stream; rows are appended at a fixed rate and each delivery's latency is append → frame
+ *   received.
  */
 import { request, Agent } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import type { PullClientParams, PullClientResult } from './pull-client.js';
-import WebSocket from 'ws';
+import type { PushClientMessage, PushClientParams } from './push-clients.js';
 import { Engine } from '../src/engine/engine.js';
 import { SluiceServer } from '../src/server/index.js';
 import { DEFAULT_GENERATOR, generateEvents, loadEvents } from './generator.js';
@@ -72,38 +72,31 @@ export async function pullLatency(workDir: string, events: number, rate: number,
 export async function pushFanout(workDir: string, subscribers: number, rate: number, seconds: number): Promise<LatencyResult> {
   const engine = await Engine.open({ dataDir: workDir, runQueries: false });
   const server = new SluiceServer(engine, { port: 0 });
-  const sockets: WebSocket[] = [];
+  let worker: Worker | undefined;
   try {
     await engine.execute(`CREATE STREAM ticks (seq BIGINT, payload STRING) WITH (KAFKA_TOPIC='ticks', PARTITIONS=1, VALUE_FORMAT='JSON');`);
     const { port } = await server.listen();
     const sentAt = new Map<number, number>();
     const latencies: number[] = [];
-    let errors = 0;
+    const errors: string[] = [];
     const request = encodeURIComponent(JSON.stringify({ ksql: 'SELECT seq, payload FROM ticks EMIT CHANGES;', streamsProperties: {} }));
-    await Promise.all(
-      Array.from({ length: subscribers }, () => {
-        return new Promise<void>((resolve, reject) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/query?request=${request}`);
-          sockets.push(ws);
-          let header = false;
-          ws.on('message', (data: WebSocket.RawData) => {
-            const text = data.toString();
-            if (!header) {
-              header = true;
-              resolve();
-              return;
-            }
-            const m = /"columns":\[(\d+)/.exec(text);
-            const s = m ? sentAt.get(Number(m[1])) : undefined;
-            if (s !== undefined) latencies.push(performance.now() - s);
-          });
-          ws.on('error', (e) => {
-            errors++;
-            reject(e);
-          });
-        });
-      }),
-    );
+    const params: PushClientParams = { port, subscribers, request };
+    const w = (worker = new Worker(new URL('./push-clients.js', import.meta.url), { workerData: params }));
+    await new Promise<void>((resolve, reject) => {
+      w.on('message', (m: PushClientMessage) => {
+        if ('ready' in m) resolve();
+        else if ('error' in m) {
+          errors.push(m.error);
+          reject(new Error(m.error));
+        } else {
+          for (const [seq, at] of m.frames) {
+            const s = sentAt.get(seq);
+            if (s !== undefined) latencies.push(at - s);
+          }
+        }
+      });
+      w.once('error', reject);
+    });
     await sleep(200);
     const total = Math.round(rate * seconds);
     const interval = 1000 / rate;
@@ -112,7 +105,7 @@ export async function pushFanout(workDir: string, subscribers: number, rate: num
     for (let i = 0; i < total; i++) {
       const wait = t0 + i * interval - performance.now();
       if (wait > 1) await sleep(wait);
-      sentAt.set(i, performance.now());
+      sentAt.set(i, performance.timeOrigin + performance.now());
       await engine.log.append('ticks', [{ key: null, value: Buffer.from(JSON.stringify({ seq: i, payload })) }]);
     }
     const deadline = performance.now() + 10_000;
@@ -122,10 +115,11 @@ export async function pushFanout(workDir: string, subscribers: number, rate: num
       records: latencies.length,
       seconds: (performance.now() - t0) / 1000,
       latenciesMs: latencies,
-      note: missing > 0 || errors > 0 ? `${missing} deliveries missing, ${errors} socket errors` : null,
+      note: missing > 0 || errors.length > 0 ? `${missing} deliveries missing, ${errors.length} socket errors` : null,
     };
   } finally {
-    for (const ws of sockets) ws.terminate();
+    worker?.postMessage({ stop: true });
+    await worker?.terminate();
     await server.close();
     await engine.close();
   }

@@ -146,14 +146,16 @@ export class PushHub {
     if (g.subscribers.size === 0) this.closeGroup(g);
   }
 
-  private fanOut(g: Group, frame: string): void {
+  private fanOut(g: Group, text: string): void {
+    // Encoded once for every subscriber (ws would otherwise encode the string per send).
+    const frame = Buffer.from(text, 'utf8');
     for (const s of g.subscribers) {
       if (s.ws.readyState !== s.ws.OPEN) continue;
       if (s.ws.bufferedAmount > this.maxBuffered) {
         this.drop(s, `Slow consumer: more than ${this.maxBuffered} bytes waiting to be sent; subscription dropped`);
         continue;
       }
-      s.ws.send(frame);
+      s.ws.send(frame, { binary: false });
     }
   }
 

@@ -337,16 +337,31 @@ export class RestApi {
 
 // -------------------------------------------------------------------------------------------------
 
-export async function readBody(req: HttpRequest): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    const b = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
-    size += b.length;
-    if (size > MAX_BODY) throw RestError.generic(413, 41300, 'Request body too large');
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The request body (events, not an async iterator: cheaper per request, measured on pull-query load). */
+export function readBody(req: HttpRequest): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer | string) => {
+      if (failed) return;
+      const b = typeof c === 'string' ? Buffer.from(c) : c;
+      size += b.length;
+      if (size > MAX_BODY) {
+        failed = true;
+        req.resume();
+        reject(RestError.generic(413, 41300, 'Request body too large'));
+        return;
+      }
+      chunks.push(b);
+    });
+    req.once('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    });
+    req.once('error', (e) => {
+      if (!failed) reject(e);
+    });
+  });
 }
 
 async function readJson(req: HttpRequest): Promise<unknown> {
