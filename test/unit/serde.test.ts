@@ -360,3 +360,25 @@ describe('int64 helpers', () => {
     expect(() => writeInt64BE(Buffer.alloc(8), 1.5, 0)).toThrow();
   });
 });
+
+describe('JSON fast paths', () => {
+  it('quotes strings by hand only when JSON.stringify would write the same', () => {
+    const s = serde('JSON', [col('S', T.STRING)]);
+    for (const v of ['plain', '', 'quote"', 'back\\slash', 'tab\t', '\u0001', 'é ü', '😀', '\ud800lone', 'del\u007f', '</script>']) {
+      expect(text(s.serialize([v]))).toBe(`{"S":${JSON.stringify(v)}}`);
+    }
+  });
+
+  it('matches case-insensitive field names whatever the key order of successive records', () => {
+    const s = serde('JSON', [col('A', T.INTEGER), col('B', T.STRING)]);
+    const read = (json: string) => s.deserialize(buf(json));
+    expect(read('{"a":1,"b":"x"}')).toEqual([1, 'x']);
+    expect(read('{"b":"y","a":2}')).toEqual([2, 'y']);
+    expect(read('{"a":3,"b":"z"}')).toEqual([3, 'z']);
+    // The last key whose upper-case form matches wins; an exact name wins over both.
+    expect(read('{"a":4,"b":"w","A":5}')).toEqual([5, 'w']);
+    expect(read('{"a":6,"b":"v"}')).toEqual([6, 'v']);
+    expect(read('{"x":7,"b":"u"}')).toEqual([null, 'u']);
+    expect(read('{"a":8,"b":"t"}')).toEqual([8, 't']);
+  });
+});
