@@ -47,6 +47,13 @@ const listCodec = {
 
 const HOT_TABLE_KEYS = 100_000;
 
+function isEmpty(store: WindowStore<Stored[]>): boolean {
+  const it = store.entries();
+  const empty = it.next().done === true;
+  it.return?.(undefined);
+  return empty;
+}
+
 const isPrimitiveKey = (k: unknown): k is number | string => typeof k === 'number' || typeof k === 'string';
 
 /** Copy the columns of `sources` from `from` into `into`. */
@@ -111,6 +118,7 @@ export class JoinRuntime {
     if (node.leftKind === 'STREAM' && node.rightKind === 'STREAM') {
       this.leftBuf = state.windows(`${id}_lbuf`, listCodec);
       this.rightBuf = state.windows(`${id}_rbuf`, listCodec);
+      this.indexComplete = isEmpty(this.leftBuf) && isEmpty(this.rightBuf);
       this.outer = state.kv(`${id}_outer`, { encode: (v) => encodeValue([v.side, v.s.ts, v.s.row, v.closeAt]), decode: (t) => {
         const [side, ts, row, closeAt] = decodeValue(t) as ['L' | 'R', number, unknown[], number];
         return { side, s: { ts, row }, closeAt };
@@ -295,15 +303,17 @@ export class JoinRuntime {
     const expiredBefore = this.streamTime - retention;
     // The other side's records within the window: for a left record [ts - before, ts + after].
     const [from, to] = side === 'L' ? [ts - w.beforeMs, ts + w.afterMs] : [ts - w.afterMs, ts + w.beforeMs];
-    const otherBuf = side === 'L' ? this.rightBuf! : this.leftBuf!;
+    const others = this.buffered(side === 'L' ? 'R' : 'L', ks, expiredBefore);
+    const lo = Math.max(from, expiredBefore);
     let matched = false;
-    for (const entry of otherBuf.range(ks, Math.max(from, expiredBefore), to)) {
-      for (const other of entry.value) {
-        matched = true;
-        const row = side === 'L' ? this.join(e.row, other.row, key) : this.join(other.row, e.row, key);
-        this.emit({ row, ts: Math.max(ts, other.ts), deleted: false });
-        if (w.explicitGrace) this.unhold(side === 'L' ? 'R' : 'L', ks, other.ts);
-      }
+    for (let i = 0; i < others.length; i++) {
+      const other = others[i]!;
+      if (other.ts < lo) continue;
+      if (other.ts > to) break;
+      matched = true;
+      const row = side === 'L' ? this.join(e.row, other.row, key) : this.join(other.row, e.row, key);
+      this.emit({ row, ts: Math.max(ts, other.ts), deleted: false });
+      if (w.explicitGrace) this.unhold(side === 'L' ? 'R' : 'L', ks, other.ts);
     }
     const type = this.node.type;
     const outer = type === 'FULL' || (side === 'L' ? type === 'LEFT' : type === 'RIGHT');
@@ -321,10 +331,57 @@ export class JoinRuntime {
     // Buffer the record for later matches, unless it is already past retention.
     if (ts >= expiredBefore) {
       const buf = side === 'L' ? this.leftBuf! : this.rightBuf!;
-      const list = buf.get(ks, ts, ts) ?? [];
-      buf.put(ks, ts, ts, [...list, { row: e.row, ts }]);
+      const mine = this.buffered(side, ks, expiredBefore);
+      // After the records with the same or an earlier timestamp (arrival order within a timestamp).
+      let at = mine.length;
+      while (at > 0 && mine[at - 1]!.ts > ts) at--;
+      let first = at;
+      while (first > 0 && mine[first - 1]!.ts === ts) first--;
+      const s: Stored = { row: e.row, ts };
+      mine.splice(at, 0, s);
+      buf.put(ks, ts, ts, mine.slice(first, at + 1));
     }
   }
+
+  /**
+   * One side's buffered records of a key still within retention, by timestamp: read from the store
+   * on first use, then kept in step with every put (measured: a store query per record, each
+   * flushing the batch's writes first, was most of a stream-stream join's profile). Records that
+   * fall out of retention are dropped from memory only.
+   */
+  private buffered(side: 'L' | 'R', ks: string, expiredBefore: number): Stored[] {
+    const idx = side === 'L' ? this.leftIdx : this.rightIdx;
+    let list = idx.get(ks);
+    if (list === undefined) {
+      if (idx.size >= HOT_TABLE_KEYS) this.sweep(idx, expiredBefore);
+      list = [];
+      // While the index holds every key ever buffered, a key it lacks has no records.
+      if (!this.indexComplete) {
+        const buf = side === 'L' ? this.leftBuf! : this.rightBuf!;
+        for (const entry of buf.range(ks, expiredBefore, Number.MAX_SAFE_INTEGER)) for (const r of entry.value) list.push(r);
+      }
+      idx.set(ks, list);
+      return list;
+    }
+    let dead = 0;
+    while (dead < list.length && list[dead]!.ts < expiredBefore) dead++;
+    if (dead > 0) list.splice(0, dead);
+    return list;
+  }
+
+  /** Drop keys with nothing left within retention; if that is not enough, drop every key. */
+  private sweep(idx: Map<string, Stored[]>, expiredBefore: number): void {
+    for (const [k, list] of idx) if (list.length === 0 || list[list.length - 1]!.ts < expiredBefore) idx.delete(k);
+    if (idx.size >= HOT_TABLE_KEYS / 2) {
+      idx.clear();
+      this.indexComplete = false;
+    }
+  }
+
+  /** Both indexes started from empty stores and never dropped a key with live records. */
+  private indexComplete = false;
+  private readonly leftIdx = new Map<string, Stored[]>();
+  private readonly rightIdx = new Map<string, Stored[]>();
 
   private unhold(side: 'L' | 'R', ks: string, ts: number): void {
     const prefix = `${side}|${ks}|${ts}|`;

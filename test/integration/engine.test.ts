@@ -247,4 +247,38 @@ describe('engine', () => {
     }
   });
 
+  it('joins stream records buffered before a restart and in earlier micro-batches', async () => {
+    const dir = dataDir();
+    let engine = await Engine.open({ dataDir: dir, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    await engine.execute(`
+      CREATE STREAM l (k INT KEY, a STRING) WITH (kafka_topic='l', value_format='JSON', partitions=1);
+      CREATE STREAM r (k INT KEY, b STRING) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+      CREATE STREAM j AS SELECT l.k AS k, a, b FROM l JOIN r WITHIN 10 SECONDS ON l.k = r.k;`);
+    const run = async (stmts: string[]) => {
+      for (const s of stmts) {
+        await engine.execute(s);
+        await engine.drain();
+      }
+    };
+    await run([`INSERT INTO l (ROWTIME, k, a) VALUES (1000, 1, 'l1');`, `INSERT INTO r (ROWTIME, k, b) VALUES (2000, 1, 'r1');`]);
+    await engine.close();
+    engine = await Engine.open({ dataDir: dir, runQueries: false });
+    try {
+      await run([
+        `INSERT INTO r (ROWTIME, k, b) VALUES (3000, 1, 'r2');`,
+        `INSERT INTO l (ROWTIME, k, a) VALUES (4000, 1, 'l2');`,
+        `INSERT INTO l (ROWTIME, k, a) VALUES (5000, 2, 'l3');`,
+        `INSERT INTO r (ROWTIME, k, b) VALUES (30000, 1, 'late');`,
+      ]);
+      const out = (await readAll(engine, 'J')).map((r) => json(r.value));
+      expect(out).toEqual([
+        { A: 'l1', B: 'r1' },
+        { A: 'l1', B: 'r2' },
+        { A: 'l2', B: 'r1' },
+        { A: 'l2', B: 'r2' },
+      ]);
+    } finally {
+      await engine.close();
+    }
+  });
 });
