@@ -173,6 +173,7 @@ export class AggregateOperator {
 
   private taskPartition(key: unknown[], sourcePartition: number): number {
     if (!this.plan.repartitioned || !this.keySerde) return sourcePartition;
+    if (this.partitions <= 1) return 0;
     const bytes = this.keySerde.serialize(key);
     return bytes === null ? 0 : partitionForKey(bytes, this.partitions);
   }

@@ -262,6 +262,9 @@ function compactJson(v: unknown): string {
   return s + '}';
 }
 
+/** Key positions remembered by FieldMatcher (later keys take the name cache). */
+const POSITIONS = 64;
+
 const PROTO_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /**
@@ -277,6 +280,9 @@ export class FieldMatcher {
   private readonly byName = new Map<string, number>();
   /** JSON key → field index (-1: none) for the upper-case match; keys repeat across records. */
   private readonly keyCache = new Map<string, number>();
+  /** The JSON keys of the last record read through the key cache, by position, and their field indexes. */
+  private readonly seenKeys: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
+  private readonly seenIdx = new Int32Array(POSITIONS);
   private readonly exactHit: Uint8Array;
   private readonly raw: unknown[];
 
@@ -303,13 +309,28 @@ export class FieldMatcher {
       } else exactHit[i] = 1;
     }
     if (missing) {
+      // Records of a topic mostly repeat one key order: the key at each position is checked against
+      // the previous record's (one pointer compare) before the name cache is consulted.
       const cache = this.keyCache;
+      const seenKeys = this.seenKeys;
+      const seenIdx = this.seenIdx;
+      let j = 0;
       for (const k in o) {
-        let idx = cache.get(k);
-        if (idx === undefined) {
-          idx = this.byName.get(k.toUpperCase()) ?? -1;
-          if (cache.size < 1024) cache.set(k, idx);
+        let idx: number;
+        if (j < POSITIONS && seenKeys[j] === k) idx = seenIdx[j]!;
+        else {
+          let c = cache.get(k);
+          if (c === undefined) {
+            c = this.byName.get(k.toUpperCase()) ?? -1;
+            if (cache.size < 1024) cache.set(k, c);
+          }
+          idx = c;
+          if (j < POSITIONS) {
+            seenKeys[j] = k;
+            seenIdx[j] = idx;
+          }
         }
+        j++;
         if (idx >= 0 && exactHit[idx] === 0) raw[idx] = o[k];
       }
     }

@@ -5,6 +5,7 @@
  */
 import type { Column } from '../types/schema.js';
 import { columnsText } from './text.js';
+import { readInt64BE, writeInt64BE } from './int64.js';
 import { unsupportedSchema } from './validate.js';
 import { SerdeError, type FormatOptions, type Serde } from './serde.js';
 
@@ -28,10 +29,10 @@ const CODECS: Readonly<Record<string, { read: Read; write: Write }>> = {
     },
   },
   BIGINT: {
-    read: fixed(8, 'LongDeserializer', (b) => Number(b.readBigInt64BE(0))),
+    read: fixed(8, 'LongDeserializer', (b) => readInt64BE(b, 0)),
     write: (v) => {
       const b = Buffer.allocUnsafe(8);
-      b.writeBigInt64BE(BigInt(Math.trunc(v as number)), 0);
+      writeInt64BE(b, Math.trunc(v as number), 0);
       return b;
     },
   },

@@ -4,6 +4,8 @@
  *   session windows:                  <key bytes><8-byte window end><8-byte window start>
  * Numbers are big-endian epoch milliseconds.
  */
+import { readInt64BE, writeInt64BE } from './int64.js';
+
 export type WindowKind = 'TUMBLING' | 'HOPPING' | 'SESSION';
 
 export interface WindowBounds {
@@ -15,28 +17,24 @@ export function splitWindowedKey(bytes: Buffer, kind: WindowKind, sizeMs: number
   if (kind === 'SESSION') {
     if (bytes.length < 16) throw new Error(`Windowed key too short: ${bytes.length} bytes`);
     const n = bytes.length - 16;
-    const end = Number(bytes.readBigInt64BE(n));
-    const start = Number(bytes.readBigInt64BE(n + 8));
+    const end = readInt64BE(bytes, n);
+    const start = readInt64BE(bytes, n + 8);
     return { key: bytes.subarray(0, n), window: { start, end } };
   }
   if (bytes.length < 8) throw new Error(`Windowed key too short: ${bytes.length} bytes`);
   const n = bytes.length - 8;
-  const start = Number(bytes.readBigInt64BE(n));
+  const start = readInt64BE(bytes, n);
   return { key: bytes.subarray(0, n), window: { start, end: sizeMs === undefined ? start : start + sizeMs } };
 }
 
 export function joinWindowedKey(key: Buffer | null, kind: WindowKind, window: WindowBounds): Buffer {
-  const k = key ?? Buffer.alloc(0);
+  const n = key === null ? 0 : key.length;
+  const out = Buffer.allocUnsafe(n + (kind === 'SESSION' ? 16 : 8));
+  if (key !== null) out.set(key, 0);
   if (kind === 'SESSION') {
-    const out = Buffer.allocUnsafe(k.length + 16);
-    k.copy(out, 0);
-    out.writeBigInt64BE(BigInt(window.end), k.length);
-    out.writeBigInt64BE(BigInt(window.start), k.length + 8);
-    return out;
-  }
-  const out = Buffer.allocUnsafe(k.length + 8);
-  k.copy(out, 0);
-  out.writeBigInt64BE(BigInt(window.start), k.length);
+    writeInt64BE(out, window.end, n);
+    writeInt64BE(out, window.start, n + 8);
+  } else writeInt64BE(out, window.start, n);
   return out;
 }
 

@@ -179,4 +179,106 @@ describe('engine', () => {
       await engine.close();
     }
   });
+
+  it('keeps aggregation state updated over several micro-batches and a restart', async () => {
+    const dir = dataDir();
+    let engine = await Engine.open({ dataDir: dir, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    await engine.execute(`
+      CREATE STREAM s (k INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+      CREATE TABLE tumble AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM s WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+      CREATE TABLE sess AS SELECT k, COUNT(*) AS n FROM s WINDOW SESSION (5 SECONDS) GROUP BY k;
+      CREATE TABLE plain AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;`);
+    // Every insert is drained on its own: each update of a group lands in a later batch than the last.
+    const rows: [number, number, number][] = [
+      [1000, 1, 1],
+      [2000, 1, 2],
+      [3000, 2, 5],
+      [4000, 1, 3],
+      [12000, 1, 4],
+    ];
+    const insert = async (list: [number, number, number][]) => {
+      for (const [ts, k, v] of list) {
+        await engine.execute(`INSERT INTO s (ROWTIME, k, v) VALUES (${ts}, ${k}, ${v});`);
+        await engine.drain();
+      }
+    };
+    await insert(rows.slice(0, 3));
+    await engine.close();
+    engine = await Engine.open({ dataDir: dir, runQueries: false });
+    try {
+      await insert(rows.slice(3));
+      await engine.execute(`INSERT INTO s (ROWTIME, k, v) VALUES (4500, 2, 6);`);
+      await engine.drain();
+      const last = async (topic: string, windowed: boolean) => {
+        const m = new Map<string, unknown>();
+        for (const r of await readAll(engine, topic)) {
+          const id = windowed ? `${r.key!.readInt32BE(0)}@${Number(r.key!.readBigInt64BE(4))}` : String(r.key!.readInt32BE(0));
+          m.set(id, json(r.value));
+        }
+        return Object.fromEntries([...m].filter(([, v]) => v !== null));
+      };
+      expect(await last('TUMBLE', true)).toEqual({
+        '1@0': { N: 3, TOTAL: 6 },
+        '2@0': { N: 2, TOTAL: 11 },
+        '1@10000': { N: 1, TOTAL: 4 },
+      });
+      // Session keys hold the window end before its start; readBigInt64BE(4) reads the end.
+      expect(await last('SESS', true)).toEqual({ '1@4000': { N: 3 }, '2@4500': { N: 2 }, '1@12000': { N: 1 } });
+      expect(await last('PLAIN', false)).toEqual({ '1': { N: 4 }, '2': { N: 2 } });
+      // Pull queries read the materialized views, updated over the same batches.
+      const pull = async (sql: string) => {
+        const rows: unknown[][] = [];
+        const q = await engine.executeQuery(sql, { onRow: (r: readonly unknown[]) => rows.push([...r]), onEnd: () => undefined, onError: (e: Error) => rows.push([e.message]) });
+        await q.done;
+        return rows;
+      };
+      expect(await pull(`SELECT k, n FROM plain;`)).toEqual([
+        [1, 4],
+        [2, 2],
+      ]);
+      expect(await pull(`SELECT k, n FROM plain WHERE k = 1;`)).toEqual([[1, 4]]);
+      expect(await pull(`SELECT k, WINDOWSTART, n, total FROM tumble;`)).toEqual([
+        [1, 0, 3, 6],
+        [1, 10000, 1, 4],
+        [2, 0, 2, 11],
+      ]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('joins stream records buffered before a restart and in earlier micro-batches', async () => {
+    const dir = dataDir();
+    let engine = await Engine.open({ dataDir: dir, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    await engine.execute(`
+      CREATE STREAM l (k INT KEY, a STRING) WITH (kafka_topic='l', value_format='JSON', partitions=1);
+      CREATE STREAM r (k INT KEY, b STRING) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+      CREATE STREAM j AS SELECT l.k AS k, a, b FROM l JOIN r WITHIN 10 SECONDS ON l.k = r.k;`);
+    const run = async (stmts: string[]) => {
+      for (const s of stmts) {
+        await engine.execute(s);
+        await engine.drain();
+      }
+    };
+    await run([`INSERT INTO l (ROWTIME, k, a) VALUES (1000, 1, 'l1');`, `INSERT INTO r (ROWTIME, k, b) VALUES (2000, 1, 'r1');`]);
+    await engine.close();
+    engine = await Engine.open({ dataDir: dir, runQueries: false });
+    try {
+      await run([
+        `INSERT INTO r (ROWTIME, k, b) VALUES (3000, 1, 'r2');`,
+        `INSERT INTO l (ROWTIME, k, a) VALUES (4000, 1, 'l2');`,
+        `INSERT INTO l (ROWTIME, k, a) VALUES (5000, 2, 'l3');`,
+        `INSERT INTO r (ROWTIME, k, b) VALUES (30000, 1, 'late');`,
+      ]);
+      const out = (await readAll(engine, 'J')).map((r) => json(r.value));
+      expect(out).toEqual([
+        { A: 'l1', B: 'r1' },
+        { A: 'l1', B: 'r2' },
+        { A: 'l2', B: 'r1' },
+        { A: 'l2', B: 'r2' },
+      ]);
+    } finally {
+      await engine.close();
+    }
+  });
 });

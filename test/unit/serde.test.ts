@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSerde, formatFromProperties, SerdeError } from '../../src/serde/index.js';
 import type { FormatName, FormatOptions } from '../../src/serde/index.js';
 import { javaDouble, jsonNumberText } from '../../src/serde/text.js';
+import { readInt64BE, writeInt64BE } from '../../src/serde/int64.js';
 import { Decimal } from '../../src/types/decimal.js';
 import { T, type SqlType } from '../../src/types/sql-type.js';
 import type { Column } from '../../src/types/schema.js';
@@ -340,5 +341,44 @@ describe('number text helpers', () => {
     expect(jsonNumberText('-1.5e2')).toBe('-1.5E+2');
     expect(jsonNumberText('12e-1')).toBe('1.2');
     expect(jsonNumberText('-0')).toBe('0');
+  });
+});
+
+describe('int64 helpers', () => {
+  it('agree with the BigInt encoding across the safe range and fall back beyond it', () => {
+    const values = [0, -0, 1, -1, 255, 2 ** 31, -(2 ** 31), 2 ** 32, -(2 ** 32) - 1, 1704067200000, -1704067200123, 2 ** 53 - 1, -(2 ** 53), 2 ** 53, -(2 ** 60)];
+    for (const v of values) {
+      const mine = Buffer.alloc(8);
+      const ref = Buffer.alloc(8);
+      writeInt64BE(mine, v, 0);
+      ref.writeBigInt64BE(BigInt(v), 0);
+      expect(mine.equals(ref), String(v)).toBe(true);
+      expect(readInt64BE(ref, 0)).toBe(Number(ref.readBigInt64BE(0)));
+    }
+    const max = Buffer.from('7fffffffffffffff', 'hex');
+    expect(readInt64BE(max, 0)).toBe(Number(max.readBigInt64BE(0)));
+    expect(() => writeInt64BE(Buffer.alloc(8), 1.5, 0)).toThrow();
+  });
+});
+
+describe('JSON fast paths', () => {
+  it('quotes strings by hand only when JSON.stringify would write the same', () => {
+    const s = serde('JSON', [col('S', T.STRING)]);
+    for (const v of ['plain', '', 'quote"', 'back\\slash', 'tab\t', '\u0001', 'é ü', '😀', '\ud800lone', 'del\u007f', '</script>']) {
+      expect(text(s.serialize([v]))).toBe(`{"S":${JSON.stringify(v)}}`);
+    }
+  });
+
+  it('matches case-insensitive field names whatever the key order of successive records', () => {
+    const s = serde('JSON', [col('A', T.INTEGER), col('B', T.STRING)]);
+    const read = (json: string) => s.deserialize(buf(json));
+    expect(read('{"a":1,"b":"x"}')).toEqual([1, 'x']);
+    expect(read('{"b":"y","a":2}')).toEqual([2, 'y']);
+    expect(read('{"a":3,"b":"z"}')).toEqual([3, 'z']);
+    // The last key whose upper-case form matches wins; an exact name wins over both.
+    expect(read('{"a":4,"b":"w","A":5}')).toEqual([5, 'w']);
+    expect(read('{"a":6,"b":"v"}')).toEqual([6, 'v']);
+    expect(read('{"x":7,"b":"u"}')).toEqual([null, 'u']);
+    expect(read('{"a":8,"b":"t"}')).toEqual([8, 't']);
   });
 });
