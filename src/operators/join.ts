@@ -148,7 +148,24 @@ export class JoinRuntime {
 
   beforeCommit(): void {
     this.saveTime?.();
+    this.expireBuffers();
     this.leftChild?.beforeCommit();
+  }
+
+  private lastExpiry = Date.now();
+
+  /**
+   * Stream-stream joins: drop buffered records past retention (before + after + grace behind stream
+   * time) from the stores, now and then; they are never matched again, and would otherwise grow the
+   * state without bound.
+   */
+  private expireBuffers(): void {
+    const w = this.node.within;
+    if (!w || !this.leftBuf || !this.rightBuf || !Number.isFinite(this.streamTime) || Date.now() - this.lastExpiry < 10_000) return;
+    this.lastExpiry = Date.now();
+    const before = this.streamTime - (w.beforeMs + w.afterMs + w.graceMs);
+    this.leftBuf.expireBefore(before);
+    this.rightBuf.expireBefore(before);
   }
 
   private join(left: readonly unknown[] | null, right: readonly unknown[] | null, key: unknown): unknown[] {

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import type { LogRecord } from '../../src/storage/log/log.js';
 
@@ -278,6 +279,37 @@ describe('engine', () => {
         { A: 'l2', B: 'r2' },
       ]);
     } finally {
+      await engine.close();
+    }
+  });
+
+  it('drops stream-stream join records past retention from its state', async () => {
+    const dir = dataDir();
+    const engine = await Engine.open({ dataDir: dir, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    const buffered = () => {
+      const db = new Database(join(dir, 'state', 'CSAS_J_0.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT (SELECT COUNT(*) FROM win_j_lbuf) + (SELECT COUNT(*) FROM win_j_rbuf) AS n').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      await engine.execute(`
+        CREATE STREAM l (k INT KEY, a STRING) WITH (kafka_topic='l', value_format='JSON', partitions=1);
+        CREATE STREAM r (k INT KEY, b STRING) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+        CREATE STREAM j AS SELECT l.k AS k, a, b FROM l JOIN r WITHIN 1 SECOND GRACE PERIOD 1 SECOND ON l.k = r.k;`);
+      for (let i = 0; i < 5; i++) await engine.execute(`INSERT INTO l (ROWTIME, k, a) VALUES (${1000 + i}, ${i}, 'x');`);
+      await engine.drain();
+      expect(buffered()).toBe(5);
+      // Stream time moves an hour on; expiry runs at a commit at least 10 s (wall clock) after the last.
+      vi.setSystemTime(Date.now() + 11_000);
+      await engine.execute(`INSERT INTO r (ROWTIME, k, b) VALUES (3600000, 1, 'y');`);
+      await engine.drain();
+      expect(buffered()).toBe(1);
+    } finally {
+      vi.useRealTimers();
       await engine.close();
     }
   });
