@@ -11,6 +11,8 @@ export interface PullClientParams {
   readonly port: number;
   readonly rate: number;
   readonly seconds: number;
+  /** Seconds at the same rate before measuring (JIT warm-up: the first ~1.5 s queue behind compilation). */
+  readonly warmupSeconds: number;
   /** Keys are drawn from [firstKey, firstKey + keyCount). */
   readonly firstKey: number;
   readonly keyCount: number;
@@ -36,11 +38,18 @@ function post(agent: Agent, port: number, body: string): Promise<number> {
 
 async function run(p: PullClientParams): Promise<PullClientResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  if (p.warmupSeconds > 0) await phase(agent, p, p.warmupSeconds);
+  const r = await phase(agent, p, p.seconds);
+  agent.destroy();
+  return r;
+}
+
+async function phase(agent: Agent, p: PullClientParams, seconds: number): Promise<PullClientResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
   const interval = 1000 / p.rate;
-  const total = Math.round(p.rate * p.seconds);
+  const total = Math.round(p.rate * seconds);
   const inflight: Promise<void>[] = [];
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
@@ -61,7 +70,6 @@ async function run(p: PullClientParams): Promise<PullClientResult> {
     );
   }
   await Promise.all(inflight);
-  agent.destroy();
   return { latenciesMs: latencies, errors, firstError, seconds: (performance.now() - t0) / 1000 };
 }
 

@@ -2,7 +2,7 @@
  * Server benches, run in a child against an in-process SluiceServer on a fresh engine:
  * - pull: a table of bid counts per auction is built from the generated bids, then key lookups
  *   (POST /query-stream) are sent at a fixed rate by a client in a worker thread (pull-client.ts);
- *   latency is scheduled send → response complete.
+ *   latency is scheduled send → response complete, after a 2 s warm-up at the same rate.
  * - push: N WebSocket subscribers (in a worker thread, push-clients.ts) run the same push query over
  *   a fresh stream; rows are appended at a fixed rate and each delivery's latency is append → frame
  *   received.
@@ -38,6 +38,9 @@ function post(agent: Agent, port: number, path: string, body: unknown): Promise<
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Requests at the target rate before measuring: the first ~1.5 s queue behind JIT compilation. */
+const PULL_WARMUP_SECONDS = 2;
+
 export async function pullLatency(workDir: string, events: number, rate: number, seconds: number): Promise<LatencyResult> {
   const engine = await Engine.open({ dataDir: workDir, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
   const server = new SluiceServer(engine, { port: 0 });
@@ -51,7 +54,7 @@ export async function pullLatency(workDir: string, events: number, rate: number,
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     const first = await post(agent, port, '/query-stream', { sql: 'SELECT * FROM bid_counts WHERE auction = 1000;' });
     agent.destroy();
-    const params: PullClientParams = { port, rate, seconds, firstKey: 1000, keyCount: Math.max(1, Math.floor((events * 3) / 50)) };
+    const params: PullClientParams = { port, rate, seconds, warmupSeconds: PULL_WARMUP_SECONDS, firstKey: 1000, keyCount: Math.max(1, Math.floor((events * 3) / 50)) };
     const worker = new Worker(new URL('./pull-client.js', import.meta.url), { workerData: params });
     const r = await new Promise<PullClientResult>((resolve, reject) => {
       worker.once('message', (m: PullClientResult) => resolve(m));
