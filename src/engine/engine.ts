@@ -18,7 +18,7 @@ import { schemaFromColumns } from '../analyzer/source-schema.js';
 import { intProperty, str, validateProperties, validateTimestampColumn } from '../analyzer/with-properties.js';
 import { analyzeStreamQuery } from '../analyzer/stream-query.js';
 import type { AggregateQueryPlan, SinkSpec } from '../plan/logical/plan.js';
-import { BATCH_RECORDS, queryTopics, type QueryPlan } from '../runtime/persistent-query.js';
+import { queryTopics, type QueryPlan } from '../runtime/persistent-query.js';
 import { analyzeJoinQuery } from '../analyzer/join-query.js';
 import { visitExpr } from '../analyzer/expr-utils.js';
 import { validatePullWhere } from '../analyzer/pull-query.js';
@@ -886,7 +886,7 @@ export class Engine {
       let progress = 0;
       for (const q of this.queries.values()) {
         for (;;) {
-          const n = await q.step(BATCH_RECORDS, 0);
+          const n = await q.step(q.batchRecords, 0);
           progress += n;
           if (n === 0) break;
         }

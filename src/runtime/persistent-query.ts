@@ -44,6 +44,12 @@ export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
  * the batch's outputs are held in memory until the append.
  */
 export const BATCH_RECORDS = 20_000;
+/**
+ * Stateful queries also write each changed key once per batch, so they gain from larger ones
+ * (measured, 920K bids: tumbling 86K → 94K records/s, hopping 35K → 40K; stateless q0 unchanged),
+ * for more memory and a longer replay after a crash (outputs only: state stays exact).
+ */
+export const STATEFUL_BATCH_RECORDS = 50_000;
 export type QueryPlan = StreamQueryPlan | AggregateQueryPlan | JoinQueryPlan;
 
 export interface QueryDeps {
@@ -266,7 +272,12 @@ export class PersistentQuery {
    * Process one micro-batch: poll, run, append outputs, commit. Returns the number of input records
    * consumed (0 when caught up).
    */
-  async step(maxRecords = BATCH_RECORDS, timeoutMs = 0): Promise<number> {
+  /** Records per micro-batch for this query. */
+  get batchRecords(): number {
+    return this.deps.state ? STATEFUL_BATCH_RECORDS : BATCH_RECORDS;
+  }
+
+  async step(maxRecords = this.batchRecords, timeoutMs = 0): Promise<number> {
     const state = this.deps.state;
     const changelog = this.deps.changelog;
     if (changelog && state) await this.reconcileTasks(changelog, state);
@@ -355,7 +366,7 @@ export class PersistentQuery {
     this.loop = (async () => {
       while (!this.stopping) {
         try {
-          await this.step(BATCH_RECORDS, pollTimeoutMs);
+          await this.step(this.batchRecords, pollTimeoutMs);
         } catch (e) {
           this.state = 'ERROR';
           this.error = e as Error;
