@@ -682,7 +682,8 @@ export class Engine {
     const assignment = owner?.assignment();
     if (!owner || !assignment) return undefined;
     const members = await this.log.describeGroup(owner.groupId);
-    const topic = queryTopics(owner.plan)[0]!;
+    // The partition of a key is the task holding it: of the repartition topic, if the query has one.
+    const topic = owner.stateTopics()[0]!;
     const keys = source.window ? undefined : literalKeyLookup(st.query.where, source, this.compileContext());
     let wanted: Set<number> | undefined;
     if (keys) {

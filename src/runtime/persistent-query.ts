@@ -235,7 +235,7 @@ export class PersistentQuery {
   }
 
   /** The topics whose partitions are the tasks of this query's state. */
-  private stateTopics(): string[] {
+  stateTopics(): string[] {
     return this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : queryTopics(this.plan);
   }
 

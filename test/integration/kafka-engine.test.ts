@@ -399,7 +399,8 @@ describe('pull queries on a table split between two servers', () => {
         if (i === 0) {
           await engine.execute(`
             CREATE STREAM src (id INT KEY, v INT) WITH (kafka_topic='${p}-src', value_format='JSON', partitions=4);
-            CREATE TABLE latest WITH (kafka_topic='${p}-latest') AS SELECT id, LATEST_BY_OFFSET(v) AS v FROM src GROUP BY id;`);
+            CREATE TABLE latest WITH (kafka_topic='${p}-latest') AS SELECT id, LATEST_BY_OFFSET(v) AS v FROM src GROUP BY id;
+            CREATE TABLE by_rest WITH (kafka_topic='${p}-rest') AS SELECT v % 7 AS r, COUNT(*) AS n FROM src GROUP BY v % 7;`);
         }
         const server = new SluiceServer(engine, { port, host: '127.0.0.1' });
         await server.listen();
@@ -439,6 +440,17 @@ describe('pull queries on a table split between two servers', () => {
         expect(all.map((r) => r[0] as number).sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
         for (const r of all) expect(r[1]).toBe((r[0] as number) * 10);
         expect(await query(s.url, 'SELECT id FROM latest LIMIT 3;')).toHaveLength(3);
+      }
+      // A re-keyed table: its keys live in the partitions of its repartition topic.
+      const rests = new Map<number, number>();
+      for (let i = 0; i < 20; i++) rests.set((i * 10) % 7, (rests.get((i * 10) % 7) ?? 0) + 1);
+      const restDeadline = Date.now() + 60_000;
+      while ((await query(a.url, 'SELECT r, n FROM by_rest;')).reduce((t, r) => t + (r[1] as number), 0) < 20) {
+        if (Date.now() > restDeadline) throw new Error('by_rest did not fill in 60 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      for (const s of servers) {
+        for (const [r, n] of rests) expect(await query(s.url, `SELECT r, n FROM by_rest WHERE r = ${r};`)).toEqual([[r, n]]);
       }
     } finally {
       for (const s of servers) {
