@@ -85,6 +85,7 @@ export class PersistentQuery {
   private readonly rebuild: () => void;
   /** Tasks (input partitions) whose state this server holds, when state is split by task. */
   private readonly ownedTasks = new Set<number>();
+  /** Assignment generation last reconciled: -1 before the first, NaN to force another. */
   private seenGeneration = -1;
   private readonly sink: SinkWriter;
   /** First-stage output of a re-keying aggregation on Kafka, appended to the repartition topic. */
@@ -268,21 +269,67 @@ export class PersistentQuery {
     return out.size > 0 ? out : undefined;
   }
 
-  /**
-   * Process one micro-batch: poll, run, append outputs, commit. Returns the number of input records
-   * consumed (0 when caught up).
-   */
   /** Records per micro-batch for this query. */
   get batchRecords(): number {
     return this.deps.state ? STATEFUL_BATCH_RECORDS : BATCH_RECORDS;
   }
 
+  /**
+   * Process one micro-batch: poll, run, append outputs, commit. Returns the number of input records
+   * consumed (0 when caught up).
+   */
   async step(maxRecords = this.batchRecords, timeoutMs = 0): Promise<number> {
     const state = this.deps.state;
     const changelog = this.deps.changelog;
     if (changelog && state) await this.reconcileTasks(changelog, state);
+    const before = this.deps.consumer.positions();
     const records = await this.deps.consumer.poll(maxRecords, timeoutMs);
     if (records.length === 0) return 0;
+    try {
+      await this.runBatch(records);
+    } catch (e) {
+      this.abandonBatch(before);
+      throw e;
+    }
+    // Outputs and state are durable: a failure from here on is retried by the next commit.
+    await this.deps.consumer.commit();
+    await this.deps.processingLog.flush();
+    if (this.deps.repartitionTopic === undefined) this.processed += records.length;
+    else {
+      let second = 0;
+      for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
+      this.processed += records.length - second;
+      this.repartitionBacklog -= second;
+    }
+    return records.length;
+  }
+
+  /**
+   * A batch that failed (e.g. its outputs could not be appended) is processed again from its start:
+   * the consumer goes back to where it was, the state transaction and uncommitted writes are dropped,
+   * and the operators are rebuilt over the committed state (so nothing is lost or counted twice).
+   */
+  private abandonBatch(before: ReadonlyMap<string, number[]>): void {
+    for (const [topic, positions] of before) {
+      positions.forEach((o, p) => {
+        if (o < 0) return;
+        try {
+          this.deps.consumer.seek(topic, p, o);
+        } catch {
+          // no longer assigned (a rebalance): its new owner resumes it from the committed position
+        }
+      });
+    }
+    this.deps.state?.rollback();
+    this.repartitioned = [];
+    this.sink.take();
+    this.rebuild();
+  }
+
+  /** Run a polled batch and make its outputs, changelog and state durable (not the consumer commit). */
+  private async runBatch(records: readonly LogRecord[]): Promise<void> {
+    const state = this.deps.state;
+    const changelog = this.deps.changelog;
     state?.begin();
     this.process(records);
     if (this.repartitioned.length > 0) {
@@ -307,16 +354,6 @@ export class PersistentQuery {
       }
       state.commit(positions);
     }
-    await this.deps.consumer.commit();
-    await this.deps.processingLog.flush();
-    if (this.deps.repartitionTopic === undefined) this.processed += records.length;
-    else {
-      let second = 0;
-      for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
-      this.processed += records.length - second;
-      this.repartitionBacklog -= second;
-    }
-    return records.length;
   }
 
   /**
@@ -352,10 +389,17 @@ export class PersistentQuery {
       }
       if (!first) state.dropTask(t); // rows left from an earlier ownership are stale
       const restored = await changelog.restore(state, t);
+      changed = true;
+      if (consumer.assignment?.().generation !== a.generation) {
+        // Reassigned while restoring: forget this task, and reconcile again at the next step.
+        state.dropTask(t);
+        this.ownedTasks.delete(t);
+        this.seenGeneration = Number.NaN;
+        break;
+      }
       for (const [topic, offset] of restored ?? []) {
         if (topics.includes(topic) && a.partitions.some((tp) => tp.topic === topic && tp.partition === t)) consumer.seek(topic, t, offset);
       }
-      changed = true;
     }
     if (changed) this.rebuild();
   }
@@ -367,6 +411,7 @@ export class PersistentQuery {
       while (!this.stopping) {
         try {
           await this.step(this.batchRecords, pollTimeoutMs);
+          if (this.state === 'ERROR') this.state = 'RUNNING'; // recovered (e.g. a rebalance, a broker restart)
         } catch (e) {
           this.state = 'ERROR';
           this.error = e as Error;

@@ -313,4 +313,30 @@ describe('engine', () => {
       await engine.close();
     }
   });
+
+  it('processes a batch whose outputs could not be written again, losing and double-counting nothing', async () => {
+    const engine = await Engine.open({ dataDir: dataDir(), runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    try {
+      await engine.execute(`
+        CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+        CREATE STREAM t WITH (kafka_topic='t_out', partitions=1) AS SELECT k, v * 10 AS w FROM s;
+        CREATE TABLE c WITH (kafka_topic='c_out', partitions=1) AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM s GROUP BY k;`);
+      await engine.execute(`INSERT INTO s (k, v) VALUES ('a', 1); INSERT INTO s (k, v) VALUES ('a', 2);`);
+      await engine.drain();
+      // Both sink topics disappear: the next batches fail at their append.
+      await engine.log.deleteTopic('t_out');
+      await engine.log.deleteTopic('c_out');
+      await engine.execute(`INSERT INTO s (k, v) VALUES ('a', 3); INSERT INTO s (k, v) VALUES ('b', 4);`);
+      await expect(engine.drain()).rejects.toThrow();
+      await expect(engine.drain()).rejects.toThrow();
+      await engine.log.createTopic('t_out', { partitions: 1 });
+      await engine.log.createTopic('c_out', { partitions: 1 });
+      await engine.drain();
+      expect((await readAll(engine, 't_out')).map((r) => json(r.value))).toEqual([{ W: 30 }, { W: 40 }]);
+      const latest = new Map((await readAll(engine, 'c_out')).map((r) => [r.key!.toString(), json(r.value)]));
+      expect(latest).toEqual(new Map([['a', { N: 3, TOTAL: 6 }], ['b', { N: 1, TOTAL: 4 }]]));
+    } finally {
+      await engine.close();
+    }
+  });
 });

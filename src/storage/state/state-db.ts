@@ -179,6 +179,19 @@ export class StateDb {
     }
   }
 
+  /**
+   * Abandon the batch: roll back its transaction and forget its uncommitted writes and every cached
+   * value (a failed batch is processed again from its start).
+   */
+  rollback(): void {
+    if (this.open) {
+      this.db.exec('ROLLBACK');
+      this.open = false;
+    }
+    for (const s of this.stores) s.discard();
+    if (this.changes) this.changes = [];
+  }
+
   close(): void {
     if (this.open) this.db.exec('ROLLBACK');
     this.db.close();
@@ -191,6 +204,8 @@ interface Store {
   dropTask(task: number): void;
   restore(key: string, value: string | null, task: number): void;
   clearCache(): void;
+  /** Drop uncommitted writes and the cache. */
+  discard(): void;
 }
 
 /** Bounded map of recently used decoded values (insertion order approximates recency). */
@@ -297,6 +312,12 @@ export class KvStore<V> implements Store {
   }
 
   clearCache(): void {
+    this.cache.clear();
+  }
+
+  discard(): void {
+    this.dirty.clear();
+    this.dirtyTask?.clear();
     this.cache.clear();
   }
 
@@ -444,6 +465,11 @@ export class WindowStore<V> implements Store {
   }
 
   clearCache(): void {
+    this.cache.clear();
+  }
+
+  discard(): void {
+    this.dirty.clear();
     this.cache.clear();
   }
 
