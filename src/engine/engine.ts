@@ -681,7 +681,6 @@ export class Engine {
     const owner = [...this.queries.values()].find((q) => q.sinkSpec.name === source.name && this.views.has(source.name));
     const assignment = owner?.assignment();
     if (!owner || !assignment) return undefined;
-    const members = await this.log.describeGroup(owner.groupId);
     // The partition of a key is the task holding it: of the repartition topic, if the query has one.
     const topic = owner.stateTopics()[0]!;
     const keys = source.window ? undefined : literalKeyLookup(st.query.where, source, this.compileContext());
@@ -696,6 +695,8 @@ export class Engine {
       for (const tp of assignment) if (tp.topic === topic) wanted.delete(tp.partition);
       if (wanted.size === 0) return undefined;
     }
+    // Only now ask the broker who owns what: a lookup of local keys needs no round trip.
+    const members = await this.log.describeGroup(owner.groupId);
     const remote = new Set<string>();
     for (const m of members) {
       if (m.memberInfo === '' || m.memberInfo === this.advertisedUrl) continue;

@@ -68,30 +68,23 @@ async function openEngine(dataDir: string, serviceId: string, log?: KafkaLog): P
 }
 
 /**
- * Reads `topics` from the beginning, partition by partition (no consumer group: a group join can
- * take seconds on a loaded broker), until `done` holds for what was read, or fails after `timeoutMs`.
+ * Reads `topics` from the beginning in a throw-away group until `done` holds for what was read
+ * (re-reading from scratch is not needed: records arrive in per-partition order), or fails after
+ * `timeoutMs`. (One group for the whole wait: Log.read joins a new group per call, which proved
+ * slower and flakier here.)
  */
 async function readUntil(log: KafkaLog, topics: string[], done: (records: LogRecord[]) => boolean, timeoutMs = 60_000): Promise<LogRecord[]> {
+  const c = await log.createConsumer({ groupId: `sluice-it-reader-${RUN}-${seq++}`, topics, autoOffsetReset: 'earliest' });
   const out: LogRecord[] = [];
-  const next = new Map<string, number[]>();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const topic of topics) {
-      const ends = await log.endOffsets(topic).catch(() => [] as number[]);
-      const pos = next.get(topic) ?? ends.map(() => 0);
-      for (let p = 0; p < ends.length; p++) {
-        while ((pos[p] ?? 0) < ends[p]!) {
-          const rs = await log.read(topic, p, pos[p] ?? 0, 10_000);
-          if (rs.length === 0) break;
-          out.push(...rs);
-          pos[p] = rs[rs.length - 1]!.offset + 1;
-        }
-      }
-      next.set(topic, pos);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(out)) {
+      if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms (${out.length} records read)`);
+      out.push(...(await c.poll(10_000, 250)));
     }
-    if (done(out)) return out;
-    if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms (${out.length} records read)`);
-    await new Promise((r) => setTimeout(r, 250));
+    return out;
+  } finally {
+    await c.close();
   }
 }
 
