@@ -24,7 +24,8 @@ import { visitExpr } from '../analyzer/expr-utils.js';
 import { validatePullWhere } from '../analyzer/pull-query.js';
 import { analyzeAggregateQuery, isAggregateQuery } from '../analyzer/aggregate-query.js';
 import { StateDb } from '../storage/state/state-db.js';
-import { MaterializedView, type ViewRow } from '../storage/state/materialized-view.js';
+import { AggregateView, MaterializedView, type TableView, type ViewRow } from '../storage/state/materialized-view.js';
+import { AggregateOperator } from '../operators/aggregate.js';
 import { PersistentQuery } from '../runtime/persistent-query.js';
 import { partitionForKey } from '../storage/log/partitioner.js';
 import { Changelog, changelogTopicName } from '../runtime/changelog.js';
@@ -119,7 +120,7 @@ export class Engine {
   readonly processingLog: ProcessingLog;
   private readonly queries = new Map<string, PersistentQuery>();
   /** Materialized tables, by table name (pull queries read them). */
-  private readonly views = new Map<string, MaterializedView>();
+  private readonly views = new Map<string, TableView>();
   private readonly properties: Record<string, string>;
   private queryCounter = 0;
   private replaying = false;
@@ -826,7 +827,7 @@ export class Engine {
     // Tables are materialized (pull queries read them), so their queries are stateful too.
     const stateful = plan.kind !== 'streamQuery' || resultType === 'TABLE';
     let state: StateDb | null = null;
-    let view: MaterializedView | undefined;
+    let view: TableView | undefined;
     let changelog: Changelog | undefined;
     if (stateful) {
       mkdirSync(join(this.dataDir, 'state'), { recursive: true });
@@ -835,7 +836,8 @@ export class Engine {
       if (this.log.kind === 'kafka') changelog = await Changelog.open(this.log, changelogTopicName(serviceId(props), id), sourcePartitions);
       state = new StateDb(join(this.dataDir, 'state', `${id}.db`), { tasks: changelog !== undefined });
       if (resultType === 'TABLE') {
-        view = new MaterializedView(state, sink.window !== undefined);
+        // An aggregation's table is read from its own store; other tables keep a view store.
+        view = plan.kind === 'aggregateQuery' && AggregateOperator.servesView(plan) ? new AggregateView() : new MaterializedView(state, sink.window !== undefined);
         this.views.set(sink.name, view);
       }
     }

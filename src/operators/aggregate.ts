@@ -16,6 +16,7 @@ import { LayoutScope } from '../analyzer/row-scope.js';
 import type { KvStore, StateDb, WindowStore } from '../storage/state/state-db.js';
 import { decodeValue, encodeValue, keyString } from '../storage/state/value-codec.js';
 import type { WindowBounds } from '../serde/windowed.js';
+import type { ViewRow, ViewSource } from '../storage/state/materialized-view.js';
 import type { Serde } from '../serde/serde.js';
 import { partitionForKey } from '../storage/log/partitioner.js';
 
@@ -42,7 +43,7 @@ export interface AggregateInput {
   readonly groupKey?: unknown[];
 }
 
-export class AggregateOperator {
+export class AggregateOperator implements ViewSource {
   private readonly aggregators: Aggregator[];
   private readonly groupFns: ((row: readonly unknown[]) => unknown)[];
   private readonly argFns: ((row: readonly unknown[]) => unknown)[][];
@@ -283,6 +284,42 @@ export class AggregateOperator {
     }
     g.passed = true;
     this.emit(key, this.valueOut.map((f) => f(row)), g.ts, window);
+  }
+
+  /**
+   * Whether pull queries can read this operator's store as the table (AggregateView): the output
+   * key must be the group key itself, and EMIT FINAL tables show only closed windows.
+   */
+  static servesView(plan: AggregateQueryPlan): boolean {
+    return !plan.emitFinal && plan.keyColumns.length === plan.groupBy.length && plan.keyColumns.every((c, i) => c.expr.kind === 'ColumnRef' && c.expr.name === `$KEY${i}`);
+  }
+
+  /** The table row of a group as the query last emitted it; undefined when HAVING hides it. */
+  private viewRow(g: GroupState, window: WindowBounds | undefined): ViewRow | undefined {
+    if (!g.passed) return undefined;
+    const row = this.aggRow(g, window);
+    return { key: this.keyOut.map((f) => f(row)), value: this.valueOut.map((f) => f(row)), ts: g.ts, ...(window ? { window } : {}) };
+  }
+
+  /** ViewSource: one key's row (non-windowed tables; committed and uncommitted state alike). */
+  get(key: readonly unknown[]): ViewRow | undefined {
+    const g = this.groups?.get(keyString(key));
+    return g ? this.viewRow(g, undefined) : undefined;
+  }
+
+  /** ViewSource: every committed row. */
+  *rows(): IterableIterator<ViewRow> {
+    if (this.groups) {
+      for (const [, g] of this.groups.entries()) {
+        const r = this.viewRow(g, undefined);
+        if (r) yield r;
+      }
+      return;
+    }
+    for (const e of this.windows!.entries()) {
+      const r = this.viewRow(e.value, { start: e.start, end: e.end });
+      if (r) yield r;
+    }
   }
 
   /** Called before the batch commits: persist stream time with the state; expire old windows. */

@@ -30,7 +30,7 @@ import type { StateDb } from '../storage/state/state-db.js';
 import type { WindowBounds } from '../serde/windowed.js';
 import type { ProcessingLog } from './processing-log.js';
 import type { Changelog } from './changelog.js';
-import type { MaterializedView } from '../storage/state/materialized-view.js';
+import { AggregateView, type TableView } from '../storage/state/materialized-view.js';
 import type { JoinQueryPlan } from '../analyzer/join-query.js';
 import { JoinScope } from '../analyzer/join-query.js';
 import { JoinRuntime, type JoinEvent } from '../operators/join.js';
@@ -65,7 +65,7 @@ export interface QueryDeps {
   /** Partitions of the source topic (stream time per task when re-keying). */
   readonly sourcePartitions: number;
   /** For table results: the view pull queries read, updated with every output. */
-  readonly view?: MaterializedView;
+  readonly view?: TableView;
   /** On Kafka: the changelog backing `state` (state is then split by task, see reconcileTasks). */
   readonly changelog?: Changelog;
   /** On Kafka, for a re-keying aggregation over a stream: its repartition topic (src/runtime/repartition.ts). */
@@ -113,7 +113,7 @@ export class PersistentQuery {
     const ctx = { functions: deps.functions, customTypes: deps.customTypes, onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
     const sink = (this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError));
     const outTs = outputTimestamp(plan, onError);
-    const view = deps.view;
+    const view = deps.view?.maintained ? deps.view : undefined;
     const write = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number, window?: WindowBounds) => {
       const ts = outTs(key, value, rowTs);
       if (ts === null) return;
@@ -144,6 +144,7 @@ export class PersistentQuery {
       if (plan.kind === 'aggregateQuery') {
         const keySerde = plan.repartitioned ? createSerde(sinkSpec.keyFormat, plan.outputSchema.key, sinkSpec.keyOptions, true) : undefined;
         const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
+        if (deps.view instanceof AggregateView) deps.view.attach(op);
         const isTable = plan.source.type === 'TABLE';
         const rowtime = plan.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO');
         this.beforeCommit = () => op.beforeCommit();

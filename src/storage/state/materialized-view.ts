@@ -22,7 +22,47 @@ const codec = {
   },
 };
 
-export class MaterializedView {
+/** What pull queries read: a table's current rows. */
+export interface TableView {
+  /** Outputs update the view themselves (false: it reads another store, see AggregateView). */
+  readonly maintained: boolean;
+  apply(key: readonly unknown[], value: readonly unknown[] | null, ts: number, window?: WindowBounds): void;
+  get(key: readonly unknown[]): ViewRow | undefined;
+  rows(): IterableIterator<ViewRow>;
+}
+
+/** Rows computed from an aggregation's own state (see AggregateView). */
+export interface ViewSource {
+  get(key: readonly unknown[]): ViewRow | undefined;
+  rows(): IterableIterator<ViewRow>;
+}
+
+/**
+ * The view of an aggregation's table, read from the aggregation's own store instead of a copy:
+ * the copy doubled the end-of-batch SQLite writes (measured, 920K bids: hopping 38.6K → 54K
+ * records/s, tumbling 91K → 99K without it). The running query attaches its operator as the source.
+ */
+export class AggregateView implements TableView {
+  readonly maintained = false;
+  private source: ViewSource | undefined;
+
+  attach(source: ViewSource): void {
+    this.source = source;
+  }
+
+  apply(): void {}
+
+  get(key: readonly unknown[]): ViewRow | undefined {
+    return this.source?.get(key);
+  }
+
+  *rows(): IterableIterator<ViewRow> {
+    if (this.source) yield* this.source.rows();
+  }
+}
+
+export class MaterializedView implements TableView {
+  readonly maintained = true;
   private readonly kv?: KvStore<ViewRow>;
   private readonly win?: WindowStore<ViewRow>;
 
