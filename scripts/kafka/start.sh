@@ -117,6 +117,9 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 # Tests use short sessions; let them go lower than the default 6 s minimum.
 group.min.session.timeout.ms=1000
+# Keep records forever, as the embedded log does: tests and benchmarks write synthetic event times
+# (1970, 2015), which the default 7-day time retention deletes at its next check, mid-run.
+log.retention.ms=-1
 EOF
 
 # --- 3. Storage format (once per data dir) --------------------------------------------------------

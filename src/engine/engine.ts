@@ -815,7 +815,9 @@ export class Engine {
     let repartitionTopic: string | undefined;
     if (this.log.kind === 'kafka' && plan.kind === 'aggregateQuery' && plan.repartitioned && plan.source.type === 'STREAM') {
       repartitionTopic = repartitionTopicName(serviceId(props), id);
-      if (!(await this.log.describeTopic(repartitionTopic))) await this.log.createTopic(repartitionTopic, { partitions: sourcePartitions });
+      // Kept forever, as Kafka Streams does: records carry their event time, and time retention
+      // would delete old (replayed, historical) records before the second stage reads them.
+      if (!(await this.log.describeTopic(repartitionTopic))) await this.log.createTopic(repartitionTopic, { partitions: sourcePartitions, retentionMs: -1 });
     }
     const consumer = await this.log.createConsumer({
       groupId,
