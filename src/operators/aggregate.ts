@@ -146,15 +146,15 @@ export class AggregateOperator implements ViewSource {
    * The serialized group key of a stream row that passes WHERE (null: the row is dropped), for
    * the repartition topic of a re-keying aggregation.
    */
-  /** The group key written by groupKeyBytes. */
-  groupKeyFromBytes(bytes: Buffer | null): unknown[] | null {
-    return this.keySerde ? this.keySerde.deserialize(bytes) : null;
-  }
-
   groupKeyBytes(row: readonly unknown[]): Buffer | null {
     if (this.where && this.where(row) !== true) return null;
     const key = this.groupKey(row);
     return key === null || !this.keySerde ? null : this.keySerde.serialize(key);
+  }
+
+  /** The group key written by groupKeyBytes. */
+  groupKeyFromBytes(bytes: Buffer | null): unknown[] | null {
+    return this.keySerde ? this.keySerde.deserialize(bytes) : null;
   }
 
   private groupKey(row: readonly unknown[]): unknown[] | null {

@@ -113,7 +113,8 @@ export class PersistentQuery {
     const ctx = { functions: deps.functions, customTypes: deps.customTypes, onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
     const sink = (this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError));
     const outTs = outputTimestamp(plan, onError);
-    const view = deps.view?.maintained ? deps.view : undefined;
+    // An AggregateView reads the aggregation's own store: outputs need not update it.
+    const view = deps.view instanceof AggregateView ? undefined : deps.view;
     const write = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number, window?: WindowBounds) => {
       const ts = outTs(key, value, rowTs);
       if (ts === null) return;
@@ -176,9 +177,9 @@ export class PersistentQuery {
           const k = String(task);
           const last = lastAggregated.get(k) ?? [];
           if (source.offset <= (last[source.partition] ?? -1)) return true;
-          const next = last.slice();
-          next[source.partition] = source.offset;
-          lastAggregated.put(k, next);
+          // Updated in place: a failed batch's StateDb.rollback() drops the cached copy.
+          last[source.partition] = source.offset;
+          lastAggregated.put(k, last);
           return false;
         };
         this.process = (records) => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import type { LogRecord } from '../../src/storage/log/log.js';
+import type { LogRecord, ProduceRecord } from '../../src/storage/log/log.js';
 import { partitionForKey } from '../../src/storage/log/partitioner.js';
 import { openKafkaLog, type KafkaLog } from '../../src/storage/log/kafka/index.js';
 import { SluiceServer } from '../../src/server/server.js';
@@ -89,6 +89,17 @@ async function readUntil(log: KafkaLog, topics: string[], done: (records: LogRec
 }
 
 const intKey = (r: LogRecord): number => r.key!.readInt32BE(0);
+
+/** Input records i in [from, to): key `keyOf(i)` as a 4-byte INT (KAFKA format), value {"V": valueOf(i)}, timestamp i. */
+function intRecords(from: number, to: number, keyOf = (i: number) => i, valueOf = (i: number) => i): ProduceRecord[] {
+  const out: ProduceRecord[] = [];
+  for (let i = from; i < to; i++) {
+    const key = Buffer.alloc(4);
+    key.writeInt32BE(keyOf(i));
+    out.push({ key, value: Buffer.from(JSON.stringify({ V: valueOf(i) })), timestamp: i });
+  }
+  return out;
+}
 
 /** Rows of a pull query. */
 async function pull(engine: Engine, sql: string): Promise<unknown[][]> {
@@ -231,13 +242,7 @@ describe('kill -9 of a server on Kafka', () => {
     // 2. An empty data directory, same service id: the statements come back from the command topic,
     // the stateless query resumes from the consumer group's committed offsets, and the table's state
     // is rebuilt from its changelog topic, so counts stay exact.
-    const more = [];
-    for (let i = n1; i < n1 + 500; i++) {
-      const key = Buffer.alloc(4);
-      key.writeInt32BE(i);
-      more.push({ key, value: Buffer.from(JSON.stringify({ V: i })), timestamp: i });
-    }
-    await log.append(`${p}-src`, more);
+    await log.append(`${p}-src`, intRecords(n1, n1 + 500));
     engine = await openEngine(tempDir(), serviceId, log);
     try {
       expect(engine.listQueries().map((q) => q.id).sort()).toEqual(['CSAS_DST_0', 'CTAS_COUNTS_1']);
@@ -285,13 +290,7 @@ describe('two servers sharing queries', () => {
       b = await openEngine(tempDir(), serviceId);
       expect(b.listQueries().map((q) => q.id).sort()).toEqual(['CSAS_DST_0', 'CTAS_BY_REST_2', 'CTAS_TOTALS_1']);
       const append = async (from: number, to: number) => {
-        const batch = [];
-        for (let i = from; i < to; i++) {
-          const key = Buffer.alloc(4);
-          key.writeInt32BE(i % KEYS);
-          batch.push({ key, value: Buffer.from(JSON.stringify({ V: i })), timestamp: i });
-        }
-        await producer.append(`${p}-src`, batch);
+        await producer.append(`${p}-src`, intRecords(from, to, (i) => i % KEYS));
       };
       const totalsAfter = (n: number) => {
         const want = new Map<number, { N: number; S: number }>();
@@ -400,13 +399,7 @@ describe('pull queries on a table split between two servers', () => {
         servers.push({ engine, server, url });
       }
       const producer = await kafkaLog();
-      const batch = [];
-      for (let i = 0; i < 20; i++) {
-        const key = Buffer.alloc(4);
-        key.writeInt32BE(i);
-        batch.push({ key, value: Buffer.from(JSON.stringify({ V: i * 10 })), timestamp: i });
-      }
-      await producer.append(`${p}-src`, batch);
+      await producer.append(`${p}-src`, intRecords(0, 20, (i) => i, (i) => i * 10));
       // Both servers own partitions of the table's query, and between them all 20 rows.
       const deadline = Date.now() + 60_000;
       const localCount = async (e: Engine) => (await pull(e, 'SELECT * FROM latest;')).length;

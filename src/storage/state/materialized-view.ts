@@ -24,8 +24,6 @@ const codec = {
 
 /** What pull queries read: a table's current rows. */
 export interface TableView {
-  /** Outputs update the view themselves (false: it reads another store, see AggregateView). */
-  readonly maintained: boolean;
   apply(key: readonly unknown[], value: readonly unknown[] | null, ts: number, window?: WindowBounds): void;
   get(key: readonly unknown[]): ViewRow | undefined;
   rows(): IterableIterator<ViewRow>;
@@ -43,13 +41,13 @@ export interface ViewSource {
  * records/s, tumbling 91K → 99K without it). The running query attaches its operator as the source.
  */
 export class AggregateView implements TableView {
-  readonly maintained = false;
   private source: ViewSource | undefined;
 
   attach(source: ViewSource): void {
     this.source = source;
   }
 
+  /** Nothing to do: the aggregation's store is the table. */
   apply(): void {}
 
   get(key: readonly unknown[]): ViewRow | undefined {
@@ -62,7 +60,6 @@ export class AggregateView implements TableView {
 }
 
 export class MaterializedView implements TableView {
-  readonly maintained = true;
   private readonly kv?: KvStore<ViewRow>;
   private readonly win?: WindowStore<ViewRow>;
 
