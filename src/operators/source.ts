@@ -34,6 +34,8 @@ export function createSourceDecoder(source: DataSource, onError: RecordErrorSink
   const width = nKey + nValue + nHeaders + 3 + (window ? 2 : 0);
   const rowColumns = [...source.schema.key, ...source.schema.value];
   const tsIndex = source.timestampColumn === undefined ? -1 : rowColumns.findIndex((c) => c.name === source.timestampColumn);
+  // Values decoded straight into the row (no array per record) when the format can.
+  const intoRow = valueSerde.deserializeInto !== undefined;
   const extractTs = tsIndex >= 0 ? compileTimestampExtractor(rowColumns[tsIndex]!.type, source.timestampFormat) : undefined;
 
   return {
@@ -57,16 +59,21 @@ export function createSourceDecoder(source: DataSource, onError: RecordErrorSink
         onError('DESERIALIZATION_ERROR', `Error deserializing key from topic ${record.topic}: ${(e as Error).message}`, record);
         return null;
       }
+      const row = new Array<unknown>(width);
       try {
-        value = valueSerde.deserialize(record.value);
+        if (intoRow) {
+          if (!valueSerde.deserializeInto!(record.value, row, nKey)) for (let v = 0; v < nValue; v++) row[nKey + v] = null;
+        } else {
+          value = valueSerde.deserialize(record.value);
+          for (let v = 0; v < nValue; v++) row[nKey + v] = value === null ? null : (value[v] ?? null);
+        }
       } catch (e) {
         onError('DESERIALIZATION_ERROR', `Error deserializing value from topic ${record.topic}: ${(e as Error).message}`, record);
         return null;
       }
-      const row = new Array<unknown>(width);
       let i = 0;
       for (let k = 0; k < nKey; k++) row[i++] = key === null ? null : (key[k] ?? null);
-      for (let v = 0; v < nValue; v++) row[i++] = value === null ? null : (value[v] ?? null);
+      i += nValue;
       for (let h = 0; h < nHeaders; h++) row[i++] = headerValue(headerCols[h]!.headerKey, record);
       let ts = record.timestamp;
       if (extractTs) {

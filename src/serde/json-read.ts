@@ -285,6 +285,15 @@ export class FieldMatcher {
   private readonly seenIdx = new Int32Array(POSITIONS);
   private readonly exactHit: Uint8Array;
   private readonly raw: unknown[];
+  /** The JSON key each field was last found under, when not its exact name. */
+  private readonly alias: (string | undefined)[];
+  /**
+   * Field lookups compiled for the key names this topic's records use (learned from a record where
+   * every field was found): constant-name property loads are cached per object shape by V8, about
+   * ten times faster than the generic loop below. Returns false when a field is not found that way.
+   */
+  private compiled: ((o: Record<string, unknown>, raw: unknown[]) => boolean) | undefined;
+  private compilations = 0;
 
   constructor(fields: readonly StructField[], exact: boolean) {
     this.names = fields.map((f) => f.name);
@@ -293,10 +302,30 @@ export class FieldMatcher {
     this.names.forEach((n, i) => this.byName.set(n, i));
     this.exactHit = new Uint8Array(fields.length);
     this.raw = new Array<unknown>(fields.length);
+    this.alias = new Array<string | undefined>(fields.length).fill(undefined);
   }
 
-  read(o: Record<string, unknown>, out: unknown[]): unknown[] {
-    const { names, hazard, raw, exactHit } = this;
+  read(o: Record<string, unknown>, out: unknown[], at = 0): unknown[] {
+    const { names, raw } = this;
+    const n = names.length;
+    if (this.compiled === undefined || !this.compiled(o, raw)) this.lookUp(o);
+    const readers = this.readers;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        out[at + i] = readers[i]!(raw[i]);
+        raw[i] = undefined;
+      }
+    } catch (e) {
+      raw.fill(undefined);
+      throw addPath(e, '.' + names[i]);
+    }
+    return out;
+  }
+
+  /** Generic field lookup into `raw`: exact names, then every JSON key upper-cased. */
+  private lookUp(o: Record<string, unknown>): void {
+    const { names, hazard, raw, exactHit, alias } = this;
     const n = names.length;
     let missing = false;
     for (let i = 0; i < n; i++) {
@@ -331,20 +360,30 @@ export class FieldMatcher {
           }
         }
         j++;
-        if (idx >= 0 && exactHit[idx] === 0) raw[idx] = o[k];
+        if (idx >= 0 && exactHit[idx] === 0) {
+          raw[idx] = o[k];
+          alias[idx] = k;
+        }
       }
     }
-    const readers = this.readers;
-    let i = 0;
-    try {
-      for (; i < n; i++) {
-        out[i] = readers[i]!(raw[i]);
-        raw[i] = undefined;
-      }
-    } catch (e) {
-      raw.fill(undefined);
-      throw addPath(e, '.' + names[i]);
+    // Compile once every field was found (a few times at most, should records change their key names).
+    if (this.compilations < 4 && !hazard.includes(true) && raw.every((v) => v !== undefined)) {
+      this.compilations++;
+      this.compiled = compileLookups(names, exactHit, alias);
     }
-    return out;
   }
+}
+
+/** See FieldMatcher.compiled. Names are embedded as JSON string literals; none is an Object.prototype name. */
+function compileLookups(names: readonly string[], exactHit: Uint8Array, alias: readonly (string | undefined)[]): (o: Record<string, unknown>, raw: unknown[]) => boolean {
+  let body = 'let v;\n';
+  for (let i = 0; i < names.length; i++) {
+    const a = exactHit[i] === 1 ? undefined : alias[i];
+    if (a !== undefined && PROTO_NAMES.has(a)) return () => false;
+    body += `v = o[${JSON.stringify(names[i])}];\n`;
+    if (a !== undefined) body += `if (v === undefined) v = o[${JSON.stringify(a)}];\n`;
+    body += `if (v === undefined) return false;\nraw[${i}] = v;\n`;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from column names, quoted
+  return new Function('o', 'raw', body + 'return true;') as (o: Record<string, unknown>, raw: unknown[]) => boolean;
 }

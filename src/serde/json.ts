@@ -33,14 +33,16 @@ export function isUnwrapped(columns: readonly Column[], options: FormatOptions, 
   return isKey;
 }
 
-type RowReader = (tree: unknown) => unknown[] | null;
+/** Reads a parsed row into out[at...]; false when the row is null (out is left alone). */
+type RowReader = (tree: unknown, out: unknown[], at: number) => boolean;
 
 function rowReader(columns: readonly Column[], unwrapped: boolean, exact: boolean): RowReader {
   if (unwrapped) {
     const r: Reader = jsonReader(columns[0]!.type, exact);
-    return (tree) => {
+    return (tree, out, at) => {
       try {
-        return [r(tree)];
+        out[at] = r(tree);
+        return true;
       } catch (e) {
         if (e instanceof CoercionError) e.path = '$' + e.path;
         throw e;
@@ -52,12 +54,12 @@ function rowReader(columns: readonly Column[], unwrapped: boolean, exact: boolea
     exact,
   );
   const required = connectTypeText({ kind: 'STRUCT', fields: columns.map((c) => ({ name: c.name, type: c.type })) });
-  const n = columns.length;
-  return (tree) => {
-    if (tree === null) return null;
+  return (tree, out, at) => {
+    if (tree === null) return false;
     if (!isObject(tree)) throw new CoercionError(`Can't convert type. sourceType: ${nodeName(tree)}, requiredType: ${required}`, '$');
     try {
-      return fields.read(tree, new Array<unknown>(n));
+      fields.read(tree, out, at);
+      return true;
     } catch (e) {
       if (e instanceof CoercionError) e.path = '$' + e.path;
       throw e;
@@ -72,6 +74,7 @@ export function createJsonSerde(columns: readonly Column[], options: FormatOptio
   const where = options.topic === undefined ? '' : ' from topic: ' + options.topic;
   const failure = (msg: string) => new SerdeError(`Failed to deserialize ${target}${where}. ${msg}`);
 
+  const n = columns.length;
   const fast = rowReader(columns, unwrapped, false);
   let exact: RowReader | undefined;
 
@@ -91,26 +94,34 @@ export function createJsonSerde(columns: readonly Column[], options: FormatOptio
     },
     deserialize(bytes) {
       if (bytes === null) return null;
-      const text = bytes.toString('utf8');
-      let tree: unknown;
-      try {
-        tree = JSON.parse(text);
-      } catch (e) {
-        throw failure((e as Error).message);
-      }
-      try {
-        return fast(tree);
-      } catch (e) {
-        if (e !== NEED_EXACT) throw toSerdeError(e, failure);
-      }
-      exact ??= rowReader(columns, unwrapped, true);
-      try {
-        return exact(parseExact(text));
-      } catch (e) {
-        throw toSerdeError(e, failure);
-      }
+      const out = new Array<unknown>(n);
+      return read(bytes, out, 0) ? out : null;
+    },
+    deserializeInto(bytes, out, at) {
+      return bytes !== null && read(bytes, out, at);
     },
   };
+
+  function read(bytes: Buffer, out: unknown[], at: number): boolean {
+    const text = bytes.toString('utf8');
+    let tree: unknown;
+    try {
+      tree = JSON.parse(text);
+    } catch (e) {
+      throw failure((e as Error).message);
+    }
+    try {
+      return fast(tree, out, at);
+    } catch (e) {
+      if (e !== NEED_EXACT) throw toSerdeError(e, failure);
+    }
+    exact ??= rowReader(columns, unwrapped, true);
+    try {
+      return exact(parseExact(text), out, at);
+    } catch (e) {
+      throw toSerdeError(e, failure);
+    }
+  }
 }
 
 function toSerdeError(e: unknown, failure: (msg: string) => SerdeError): unknown {

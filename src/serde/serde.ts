@@ -32,6 +32,12 @@ export interface Serde {
    * Throws a SerdeError (with a ksqlDB-like message) on malformed input.
    */
   deserialize(bytes: Buffer | null): unknown[] | null;
+  /**
+   * As deserialize, writing the values into out[at...] instead of a new array (the hot path of
+   * source decoding); false when the row is null, leaving out alone. Optional: formats without it
+   * are read through deserialize.
+   */
+  deserializeInto?(bytes: Buffer | null, out: unknown[], at: number): boolean;
 }
 
 export class SerdeError extends Error {

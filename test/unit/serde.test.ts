@@ -30,6 +30,22 @@ describe('JSON values', () => {
     expect(q.deserialize(buf('{"Foo": 2}'))).toEqual([null, 2]);
   });
 
+  it('keeps matching fields when records change their key names or omit fields (compiled lookups)', () => {
+    const q = serde('JSON', [col('ID', T.BIGINT), col('NAME', T.STRING)]);
+    // The first records teach the lookups "id"/"name"; later ones use other spellings, omit a field,
+    // or carry the exact name beside another spelling.
+    for (let i = 0; i < 3; i++) expect(q.deserialize(buf(`{"id": ${i}, "name": "n${i}"}`))).toEqual([i, `n${i}`]);
+    expect(q.deserialize(buf('{"Id": 5, "NAME": "x"}'))).toEqual([5, 'x']);
+    expect(q.deserialize(buf('{"name": "y"}'))).toEqual([null, 'y']);
+    expect(q.deserialize(buf('{"id": 6, "name": "z", "ID": 9}'))).toEqual([9, 'z']);
+    expect(q.deserialize(buf('{"id": 7, "name": "w"}'))).toEqual([7, 'w']);
+    const out: unknown[] = ['k', 'left'];
+    expect(q.deserializeInto!(buf('{"id": 8, "name": "v"}'), out, 1)).toBe(true);
+    expect(out).toEqual(['k', 8, 'v']);
+    expect(q.deserializeInto!(buf('null'), out, 1)).toBe(false);
+    expect(q.deserializeInto!(null, out, 1)).toBe(false);
+  });
+
   it('writes field names exactly, decimals with their scale and doubles as Java prints them', () => {
     const out = text(s.serialize([1, 'x"y', new Decimal(1050n, 2), false, 3]));
     expect(out).toBe('{"ID":1,"NAME":"x\\"y","AMOUNT":10.50,"OK":false,"X":3.0}');
