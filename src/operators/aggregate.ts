@@ -47,6 +47,9 @@ export class AggregateOperator implements ViewSource {
   private readonly aggregators: Aggregator[];
   private readonly groupFns: ((row: readonly unknown[]) => unknown)[];
   private readonly argFns: ((row: readonly unknown[]) => unknown)[][];
+  private readonly argScratch: unknown[][];
+  /** Window bounds handed to emit() for EMIT CHANGES outputs (read at once downstream, never kept). */
+  private readonly bounds = { start: 0, end: 0 };
   private readonly where?: (row: readonly unknown[]) => unknown;
   private readonly keyOut: ((row: readonly unknown[]) => unknown)[];
   private readonly valueOut: ((row: readonly unknown[]) => unknown)[];
@@ -74,6 +77,7 @@ export class AggregateOperator implements ViewSource {
     this.aggregators = plan.aggregates.map((a) => a.overload.create(a.resolved, a.init, config));
     this.groupFns = plan.groupBy.map((g) => compileExpression(g, scope, ctx).evaluate);
     this.argFns = plan.aggregates.map((a) => a.argExprs.map((e) => compileExpression(e, scope, ctx).evaluate));
+    this.argScratch = this.argFns.map((fns) => new Array<unknown>(fns.length));
     if (plan.where) this.where = compileExpression(plan.where, scope, ctx).evaluate;
     const aggScope = new LayoutScope(plan.aggLayout, [], 'SELECT column');
     this.keyOut = plan.keyColumns.map((c) => compileExpression(c.expr, aggScope, ctx).evaluate);
@@ -109,7 +113,7 @@ export class AggregateOperator implements ViewSource {
       key = this.groupKey(row);
       if (key === null) return;
     }
-    const args = this.args(row);
+    const args = this.argsOnce(row);
     const task = this.plan.window || this.state.tracksTasks ? this.taskPartition(key, input.partition) : input.partition;
     // A re-keyed group's state belongs to the task of its new key (where a repartition topic would send it).
     this.state.task = task;
@@ -172,6 +176,18 @@ export class AggregateOperator implements ViewSource {
     return this.argFns.map((fns) => fns.map((f) => f(row)));
   }
 
+  /** As args(), into arrays reused from record to record (aggregators do not keep them). */
+  private argsOnce(row: readonly unknown[]): unknown[][] {
+    const out = this.argScratch;
+    const fns = this.argFns;
+    for (let i = 0; i < fns.length; i++) {
+      const f = fns[i]!;
+      const a = out[i]!;
+      for (let j = 0; j < f.length; j++) a[j] = f[j]!(row);
+    }
+    return out;
+  }
+
   private taskPartition(key: unknown[], sourcePartition: number): number {
     if (!this.plan.repartitioned || !this.keySerde) return sourcePartition;
     if (this.partitions <= 1) return 0;
@@ -210,10 +226,16 @@ export class AggregateOperator implements ViewSource {
       if (end + w.graceMs <= streamTime) continue; // late: the window has closed
       let g = this.windows!.get(ks, start, end);
       if (!g) g = { key, accs: this.aggregators.map((a) => a.initial()), ts };
-      else g.ts = Math.max(g.ts, ts);
+      else if (ts > g.ts) g.ts = ts;
       for (let i = 0; i < this.aggregators.length; i++) g.accs[i] = this.aggregators[i]!.add(g.accs[i], args[i]!);
       this.windows!.put(ks, start, end, g);
-      this.windowUpdated(g, { start, end });
+      if (this.plan.emitFinal) this.windowUpdated(g, { start, end });
+      else {
+        const b = this.bounds;
+        b.start = start;
+        b.end = end;
+        this.output(g, b);
+      }
     }
   }
 
@@ -261,9 +283,16 @@ export class AggregateOperator implements ViewSource {
   }
 
   private aggRow(g: GroupState, window: WindowBounds | undefined): unknown[] {
-    const row: unknown[] = [...g.key];
-    for (let i = 0; i < this.aggregators.length; i++) row.push(this.aggregators[i]!.result(g.accs[i]));
-    if (window) row.push(window.start, window.end);
+    const key = g.key;
+    const aggs = this.aggregators;
+    const nk = key.length;
+    const row = new Array<unknown>(nk + aggs.length + (window ? 2 : 0));
+    for (let i = 0; i < nk; i++) row[i] = key[i];
+    for (let i = 0; i < aggs.length; i++) row[nk + i] = aggs[i]!.result(g.accs[i]);
+    if (window) {
+      row[nk + aggs.length] = window.start;
+      row[nk + aggs.length + 1] = window.end;
+    }
     return row;
   }
 
@@ -275,7 +304,7 @@ export class AggregateOperator implements ViewSource {
 
   private output(g: GroupState, window: WindowBounds | undefined): void {
     const row = this.aggRow(g, window);
-    const key = this.keyOut.map((f) => f(row));
+    const key = evaluateAll(this.keyOut, row);
     if (this.having && this.having(row) !== true) {
       // Like a KTable filter: only a row that was there before needs deleting.
       if (g.passed) this.emit(key, null, g.ts, window);
@@ -283,7 +312,7 @@ export class AggregateOperator implements ViewSource {
       return;
     }
     g.passed = true;
-    this.emit(key, this.valueOut.map((f) => f(row)), g.ts, window);
+    this.emit(key, evaluateAll(this.valueOut, row), g.ts, window);
   }
 
   /**
@@ -334,4 +363,10 @@ export class AggregateOperator implements ViewSource {
   }
 
   private lastExpiry = Date.now();
+}
+
+function evaluateAll(fns: readonly ((row: readonly unknown[]) => unknown)[], row: readonly unknown[]): unknown[] {
+  const out = new Array<unknown>(fns.length);
+  for (let i = 0; i < fns.length; i++) out[i] = fns[i]!(row);
+  return out;
 }

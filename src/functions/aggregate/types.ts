@@ -18,6 +18,7 @@ export interface Aggregator<A = unknown> {
   /**
    * Fold one row's column-argument values in (one value per column argument as called, in order,
    * variadic ones expanded; for a single column parameter `args[0]`). May mutate and return `acc`.
+   * `args` is reused for the next row: keep its values, never the array.
    */
   add(acc: A, args: readonly unknown[]): A;
   /**
