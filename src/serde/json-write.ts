@@ -99,16 +99,3 @@ export function jsonWriter(t: SqlType): Writer {
       throw new Error(`Type is not supported: ${t.kind}`);
   }
 }
-
-/** A writer for a whole row as a JSON object whose field names are the column names. */
-export function jsonRowWriter(names: readonly string[], types: readonly SqlType[]): (values: readonly unknown[]) => string {
-  const writers = types.map(jsonWriter);
-  const prefixes = names.map((n, i) => (i === 0 ? '{' : ',') + JSON.stringify(n) + ':');
-  const n = names.length;
-  if (n === 0) return () => '{}';
-  return (values) => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += prefixes[i]! + writers[i]!(values[i]);
-    return s + '}';
-  };
-}

@@ -8,7 +8,7 @@ import type { SqlType } from '../types/sql-type.js';
 import type { Column } from '../types/schema.js';
 import { parseExact } from './json-exact.js';
 import { CoercionError, FieldMatcher, NEED_EXACT, isObject, jsonReader, nodeName, type Reader } from './json-read.js';
-import { jsonRowWriter, jsonWriter } from './json-write.js';
+import { jsonRowBytes } from './json-bytes.js';
 import { connectTypeText } from './text.js';
 import { SerdeError, type FormatOptions, type Serde } from './serde.js';
 
@@ -78,19 +78,17 @@ export function createJsonSerde(columns: readonly Column[], options: FormatOptio
   const fast = rowReader(columns, unwrapped, false);
   let exact: RowReader | undefined;
 
-  const write: (values: readonly unknown[]) => string = unwrapped
-    ? ((w) => (values: readonly unknown[]) => w(values[0]))(jsonWriter(columns[0]!.type))
-    : jsonRowWriter(
-        columns.map((c) => c.name),
-        columns.map((c) => c.type),
-      );
+  const write = jsonRowBytes(
+    unwrapped ? null : columns.map((c) => c.name),
+    columns.map((c) => c.type),
+  );
 
   return {
     serialize(values) {
       if (values === null) return null;
       // A bare null is written as no value at all (a tombstone), as ksqlDB's serializer does.
       if (unwrapped && values[0] == null) return null;
-      return Buffer.from(write(values), 'utf8');
+      return write(values);
     },
     deserialize(bytes) {
       if (bytes === null) return null;
