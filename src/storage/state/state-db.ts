@@ -341,9 +341,16 @@ interface WindowSlot<V> extends Slot<V> {
 }
 
 export class WindowStore<V> implements Store {
-  /** Keyed by id(): see Slot. */
-  private readonly slots = new Map<string, WindowSlot<V>>();
+  /**
+   * Slots (see Slot) by key: a key has a few live windows, found by a scan of its list. Measured
+   * against one map keyed by "start:end:key" text: the text had to be built, flattened and hashed
+   * for every record (~0.5 µs a lookup with 40K windows).
+   */
+  private readonly byKey = new Map<string, WindowSlot<V>[]>();
+  private slotCount = 0;
   private dirty: WindowSlot<V>[] = [];
+  /** The slot the last get() found or made: the put() that follows is for the same window. */
+  private last: WindowSlot<V> | undefined;
   private readonly sel: Database.Statement<[string, number, number]>;
   private readonly ups: Database.Statement<[string, number, number, string, number]>;
   private readonly delTask: Database.Statement<[number]>;
@@ -372,53 +379,68 @@ export class WindowStore<V> implements Store {
     this.byStart = db.prepare(`SELECT ws, we, v FROM ${table} WHERE k = ? AND ws >= ? AND ws <= ? ORDER BY ws`);
     this.all = db.prepare(`SELECT k, ws, we, v FROM ${table} ORDER BY k, ws`);
     this.newestStart = (db.prepare(`SELECT MAX(ws) AS m FROM ${table}`).get() as { m: number | null }).m ?? -Infinity;
+    this.mirroredAfter = this.newestStart;
   }
 
-  /**
-   * The latest window start ever written to the table: a window starting later has no row, so its
-   * lookup needs no query. Time moves forward, so most new windows are found absent this way
-   * (measured: tumbling windows missed the cache on ~1 record in 10, each a SELECT finding nothing).
-   */
+  /** The latest window start written to the table (by a flush or a restore). */
   private newestStart: number;
+  /**
+   * Every row of a window starting after this is mirrored in a slot, so a window without a slot
+   * there has no row and its lookup needs no SELECT. Windows are new as time moves on: without this
+   * a tumbling aggregation missed the slots on ~1 record in 8, each a SELECT finding nothing. Raised
+   * when slots are evicted or dropped, and by rows written behind the slots' back (restores).
+   */
+  private mirroredAfter: number;
 
-  private id(key: string, start: number, end: number): string {
-    // A put usually follows a get of the same window: reuse its id (already hashed by the map).
-    if (key === this.lastKey && start === this.lastStart && end === this.lastEnd) return this.lastId;
-    // Window bounds repeat across keys: convert each to text once (measured: the number-to-string
-    // conversions of 13-digit epoch millis made this id cost ~15% of a tumbling aggregation's CPU time).
-    if (start !== this.lastStart) {
-      this.lastStart = start;
-      this.lastStartText = start + ':';
+  private find(key: string, start: number, end: number): WindowSlot<V> | undefined {
+    const last = this.last;
+    if (last !== undefined && last.start === start && last.end === end && last.key === key) return last;
+    const list = this.byKey.get(key);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (s.start === start && s.end === end) return s;
     }
-    if (end !== this.lastEnd) {
-      this.lastEnd = end;
-      this.lastEndText = end + ':';
-    }
-    this.lastKey = key;
-    return (this.lastId = this.lastStartText + this.lastEndText + key);
+    return undefined;
   }
-  /** The last window bounds turned into id text, and their text; the last key and id. */
-  private lastStart = NaN;
-  private lastStartText = '';
-  private lastEnd = NaN;
-  private lastEndText = '';
-  private lastKey: string | undefined;
-  private lastId = '';
+
+  private add(key: string, start: number, end: number, value: V | undefined): WindowSlot<V> {
+    const s: WindowSlot<V> = { key, start, end, value, task: 0, dirty: false };
+    const list = this.byKey.get(key);
+    if (list === undefined) this.byKey.set(key, [s]);
+    else list.push(s);
+    this.slotCount++;
+    return s;
+  }
+
+  /** Forget every slot but the dirty ones (their rows are no longer all mirrored). */
+  private dropClean(): void {
+    this.mirroredAfter = Math.max(this.mirroredAfter, this.newestStart);
+    this.last = undefined;
+    this.slotCount = 0;
+    for (const [k, list] of this.byKey) {
+      const keep = list.filter((s) => s.dirty);
+      if (keep.length === 0) this.byKey.delete(k);
+      else {
+        this.byKey.set(k, keep);
+        this.slotCount += keep.length;
+      }
+    }
+  }
 
   get(key: string, start: number, end: number): V | undefined {
-    const id = this.id(key, start, end);
-    const s = this.slots.get(id);
-    if (s !== undefined) return s.value;
-    const row = start > this.newestStart ? undefined : (this.sel.get(key, start, end) as { v: string } | undefined);
-    const value = row ? this.codec.decode(row.v) : undefined;
-    this.slots.set(id, { key, start, end, value, task: 0, dirty: false });
-    return value;
+    let s = this.find(key, start, end);
+    if (s === undefined) {
+      const row = start > this.mirroredAfter ? undefined : (this.sel.get(key, start, end) as { v: string } | undefined);
+      s = this.add(key, start, end, row ? this.codec.decode(row.v) : undefined);
+    }
+    this.last = s;
+    return s.value;
   }
 
   put(key: string, start: number, end: number, value: V | undefined): void {
-    const id = this.id(key, start, end);
-    let s = this.slots.get(id);
-    if (s === undefined) this.slots.set(id, (s = { key, start, end, value, task: 0, dirty: false }));
+    let s = this.find(key, start, end);
+    if (s === undefined) s = this.add(key, start, end, value);
     else s.value = value;
     s.task = this.owner.task;
     if (!s.dirty) {
@@ -429,7 +451,7 @@ export class WindowStore<V> implements Store {
 
   /** The value of a window as cached (undefined: not cached, or deleted). */
   private cached(key: string, start: number, end: number): V | undefined {
-    return this.slots.get(this.id(key, start, end))?.value;
+    return this.find(key, start, end)?.value;
   }
 
   /** Windows of `key` overlapping [from, to] (end >= from and start <= to), by start. */
@@ -448,13 +470,18 @@ export class WindowStore<V> implements Store {
     });
   }
 
-  /**
-   * Drop windows that ended before `time` (retention). Cached copies may linger until evicted: they
-   * are only reachable for windows still within grace, which are never expired.
-   */
+  /** Drop windows that ended before `time` (retention), and their slots. */
   expireBefore(time: number): void {
     this.flush();
     this.expire.run(time);
+    this.last = undefined;
+    for (const [k, list] of this.byKey) {
+      const keep = list.filter((s) => s.end >= time);
+      if (keep.length === list.length) continue;
+      this.slotCount -= list.length - keep.length;
+      if (keep.length === 0) this.byKey.delete(k);
+      else this.byKey.set(k, keep);
+    }
   }
 
   flush(): void {
@@ -462,30 +489,59 @@ export class WindowStore<V> implements Store {
     const dirty = this.dirty;
     if (dirty.length === 0) return;
     this.dirty = [];
-    const slots = this.slots;
+    const byKey = this.byKey;
     for (let i = 0; i < dirty.length; i++) {
       const s = dirty[i]!;
       s.dirty = false;
-      const id = this.id(s.key, s.start, s.end);
       if (s.value === undefined) {
         this.del.run(s.key, s.start, s.end);
-        if (report) this.owner.reportChange({ store: this.name, key: id, value: null, task: s.task });
+        if (report) this.owner.reportChange({ store: this.name, key: windowId(s), value: null, task: s.task });
+        // A missing slot reads as no row (or is looked up): the deleted window's slot can go.
+        this.remove(s);
+        continue;
       } else {
         const text = this.codec.encode(s.value);
         this.ups.run(s.key, s.start, s.end, text, s.task);
         if (s.start > this.newestStart) this.newestStart = s.start;
-        if (report) this.owner.reportChange({ store: this.name, key: id, value: text, task: s.task });
+        if (report) this.owner.reportChange({ store: this.name, key: windowId(s), value: text, task: s.task });
       }
-      slots.delete(id);
-      slots.set(id, s);
+      // Recently written: move the key to the young end of the eviction order.
+      const list = byKey.get(s.key);
+      if (list !== undefined) {
+        byKey.delete(s.key);
+        byKey.set(s.key, list);
+      }
     }
-    trim(slots, this.capacity);
+    this.trim();
+  }
+
+  private remove(s: WindowSlot<V>): void {
+    const list = this.byKey.get(s.key);
+    const i = list === undefined ? -1 : list.indexOf(s);
+    if (i < 0) return;
+    if (list!.length === 1) this.byKey.delete(s.key);
+    else list!.splice(i, 1);
+    this.slotCount--;
+    if (this.last === s) this.last = undefined;
+  }
+
+  /** Evict the least recently written keys' slots (all clean after a flush) down to 90% of capacity. */
+  private trim(): void {
+    if (this.slotCount <= this.capacity) return;
+    this.last = undefined;
+    const target = Math.floor(this.capacity * 0.9);
+    for (const [k, list] of this.byKey) {
+      if (this.slotCount <= target) break;
+      this.byKey.delete(k);
+      this.slotCount -= list.length;
+      for (const s of list) if (s.start > this.mirroredAfter) this.mirroredAfter = s.start;
+    }
   }
 
   dropTask(task: number): void {
     this.flush();
     this.delTask.run(task);
-    this.slots.clear();
+    this.dropClean();
   }
 
   /** `id` is the changelog key: `start:end:key`. */
@@ -500,15 +556,20 @@ export class WindowStore<V> implements Store {
       this.ups.run(key, start, end, value, task);
       if (start > this.newestStart) this.newestStart = start;
     }
+    // Written behind the slots' back: their windows are no longer mirrored.
+    if (start > this.mirroredAfter) this.mirroredAfter = start;
   }
 
   clearCache(): void {
-    for (const [k, s] of this.slots) if (!s.dirty) this.slots.delete(k);
+    this.dropClean();
   }
 
   discard(): void {
     this.dirty = [];
-    this.slots.clear();
+    this.byKey.clear();
+    this.slotCount = 0;
+    this.last = undefined;
+    this.mirroredAfter = Math.max(this.mirroredAfter, this.newestStart);
   }
 
   *entries(): IterableIterator<WindowEntry<V>> {
@@ -516,4 +577,9 @@ export class WindowStore<V> implements Store {
       yield { key: r.k, start: r.ws, end: r.we, value: this.codec.decode(r.v) };
     }
   }
+}
+
+/** A window's changelog key: `start:end:key`. */
+function windowId(s: { readonly key: string; readonly start: number; readonly end: number }): string {
+  return s.start + ':' + s.end + ':' + s.key;
 }
