@@ -284,26 +284,34 @@ export class PersistentQuery {
     const state = this.deps.state;
     const changelog = this.deps.changelog;
     if (changelog && state) await this.reconcileTasks(changelog, state);
-    const before = this.deps.consumer.positions();
-    const records = await this.deps.consumer.poll(maxRecords, timeoutMs);
+    const consumer = this.deps.consumer;
+    const before = consumer.positions();
+    const chunk = Math.min(maxRecords, this.deps.log.chunkRecords ?? maxRecords);
+    let records = await consumer.poll(chunk, timeoutMs);
     if (records.length === 0) return 0;
+    let consumed = 0;
+    let second = 0;
     try {
-      await this.runBatch(records);
+      state?.begin();
+      for (;;) {
+        await this.runChunk(records);
+        consumed += records.length;
+        if (this.deps.repartitionTopic !== undefined) for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
+        if (records.length < chunk || consumed >= maxRecords) break;
+        records = await consumer.poll(Math.min(chunk, maxRecords - consumed), 0);
+        if (records.length === 0) break;
+      }
+      await this.finishBatch();
     } catch (e) {
       this.abandonBatch(before);
       throw e;
     }
     // Outputs and state are durable: a failure from here on is retried by the next commit.
-    await this.deps.consumer.commit();
+    await consumer.commit();
     await this.deps.processingLog.flush();
-    if (this.deps.repartitionTopic === undefined) this.processed += records.length;
-    else {
-      let second = 0;
-      for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
-      this.processed += records.length - second;
-      this.repartitionBacklog -= second;
-    }
-    return records.length;
+    this.processed += consumed - second;
+    this.repartitionBacklog -= second;
+    return consumed;
   }
 
   /**
@@ -328,11 +336,11 @@ export class PersistentQuery {
     this.rebuild();
   }
 
-  /** Run a polled batch and make its outputs, changelog and state durable (not the consumer commit). */
-  private async runBatch(records: readonly LogRecord[]): Promise<void> {
-    const state = this.deps.state;
-    const changelog = this.deps.changelog;
-    state?.begin();
+  /**
+   * Run polled records and append their outputs. A batch is polled and run in chunks (see
+   * Log.chunkRecords) so that a chunk's records and outputs die young.
+   */
+  private async runChunk(records: readonly LogRecord[]): Promise<void> {
     this.process(records);
     if (this.repartitioned.length > 0) {
       const out = this.repartitioned;
@@ -341,6 +349,12 @@ export class PersistentQuery {
       this.repartitionBacklog += out.length;
     }
     if (this.sink.pending > 0) await this.deps.log.append(this.sinkSpec.topic, this.sink.take());
+  }
+
+  /** Make the batch's changelog and state durable (not the consumer commit). */
+  private async finishBatch(): Promise<void> {
+    const state = this.deps.state;
+    const changelog = this.deps.changelog;
     if (state) {
       this.beforeCommit?.();
       const positions = this.deps.consumer.positions();

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import type { LogRecord } from '../../src/storage/log/log.js';
+import type { Log, LogRecord, ProduceRecord } from '../../src/storage/log/log.js';
+import { openEmbeddedLog } from '../../src/storage/log/embedded/index.js';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -337,6 +338,45 @@ describe('engine', () => {
       expect(latest).toEqual(new Map([['a', { N: 3, TOTAL: 6 }], ['b', { N: 1, TOTAL: 4 }]]));
     } finally {
       await engine.close();
+    }
+  });
+
+  it('a batch run in chunks that fails after some chunks is run again whole: state counts each record once', async () => {
+    const log = await openEmbeddedLog(dataDir());
+    // The real log, except that the third append to the table's sink fails once (a batch of 10,000
+    // records runs in chunks of log.chunkRecords, each chunk's outputs appended before the next).
+    let sinkAppends = 0;
+    const faulty: Log = new Proxy(log, {
+      get(target, prop, receiver) {
+        if (prop === 'append') {
+          return async (topic: string, records: readonly ProduceRecord[]) => {
+            if (topic === 'c_out' && ++sinkAppends === 3) throw new Error('injected append failure');
+            return target.append(topic, records);
+          };
+        }
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    expect(log.chunkRecords).toBeLessThan(5_000);
+    const engine = await Engine.open({ dataDir: dataDir(), log: faulty, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    try {
+      await engine.execute(`
+        CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+        CREATE TABLE c WITH (kafka_topic='c_out', partitions=1) AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM s GROUP BY k;`);
+      const keys = ['a', 'b', 'c', 'd', 'e'];
+      await log.append(
+        's',
+        Array.from({ length: 10_000 }, (_, i) => ({ key: Buffer.from(keys[i % 5]!), value: Buffer.from(JSON.stringify({ V: 1 })), timestamp: 1000 + i })),
+      );
+      await expect(engine.drain()).rejects.toThrow('injected append failure');
+      await engine.drain();
+      expect(sinkAppends).toBeGreaterThan(3);
+      const latest = new Map((await readAll(engine, 'c_out')).map((r) => [r.key!.toString(), json(r.value)]));
+      expect(latest).toEqual(new Map(keys.map((k) => [k, { N: 2_000, TOTAL: 2_000 }])));
+    } finally {
+      await engine.close();
+      await log.close();
     }
   });
 });

@@ -109,6 +109,11 @@ export interface Log {
   listTopics(): Promise<TopicDescription[]>;
   deleteTopic(name: string): Promise<void>;
   /**
+   * Records a query polls and runs at a time within a micro-batch, its outputs appended after each
+   * chunk (the batch still commits as one). Undefined: the whole batch at once.
+   */
+  readonly chunkRecords?: number;
+  /**
    * Append records to a topic, in order. When the promise resolves the records are durable
    * (they survive a kill -9 of the process). Throws if the topic does not exist.
    */
