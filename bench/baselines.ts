@@ -23,7 +23,7 @@ interface Auction {
   category: number;
 }
 
-const parse = <T>(b: Buffer): T => JSON.parse(b.toString('utf8')) as T;
+const parse = <T>(b: Buffer): T => JSON.parse(b.toString()) as T;
 const json = (o: unknown): Buffer => Buffer.from(JSON.stringify(o), 'utf8');
 
 function longKey(id: number, extra = 0): Buffer {

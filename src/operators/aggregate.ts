@@ -217,7 +217,8 @@ export class AggregateOperator implements ViewSource {
 
   private updateTimeWindows(key: unknown[], args: unknown[][], ts: number, streamTime: number): void {
     const w = this.plan.window!;
-    const ks = keyString(key);
+    // A single numeric key is passed as the number itself (WindowKey): no text per record.
+    const ks = key.length === 1 && typeof key[0] === 'number' ? key[0] : keyString(key);
     // Every window [start, start + size) containing ts; starts are multiples of the advance.
     const lastStart = ts - (((ts % w.advanceMs) + w.advanceMs) % w.advanceMs);
     for (let start = Math.max(0, lastStart - w.sizeMs + w.advanceMs); start <= lastStart; start += w.advanceMs) {

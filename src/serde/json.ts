@@ -101,7 +101,7 @@ export function createJsonSerde(columns: readonly Column[], options: FormatOptio
   };
 
   function read(bytes: Buffer, out: unknown[], at: number): boolean {
-    const text = bytes.toString('utf8');
+    const text = bytes.toString();
     let tree: unknown;
     try {
       tree = JSON.parse(text);

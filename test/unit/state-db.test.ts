@@ -73,6 +73,25 @@ describe('StateDb window store (a real SQLite file)', () => {
     db.close();
   });
 
+  it('a numeric key and its key text name the same window', () => {
+    const db = new StateDb(path);
+    const w = db.windows('w', numbers);
+    batch(db, () => {
+      w.put(5, 0, 100, 1);
+      w.put('n5', 0, 100, (w.get(5, 0, 100) ?? 0) + 1);
+      w.put('n7', 0, 100, 3);
+      w.put('s7', 0, 100, 4);
+    });
+    expect(w.get('n5', 0, 100)).toBe(2);
+    expect(w.get(7, 0, 100)).toBe(3);
+    expect([...w.entries()].map((e) => [e.key, e.value])).toEqual([
+      ['n5', 2],
+      ['n7', 3],
+      ['s7', 4],
+    ]);
+    db.close();
+  });
+
   it('deleted windows stay deleted; restored rows are seen', () => {
     const db = new StateDb(path);
     const w = db.windows('w', numbers);
