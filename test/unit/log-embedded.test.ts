@@ -293,6 +293,36 @@ describe('consumers', () => {
     expect(recs.map((r) => Number(r.value!.toString()))).toEqual(Array.from({ length: 31 }, (_, i) => i));
   });
 
+  it('small polls from files walk large batches without gaps or repeats, and resume mid-batch after a commit', async () => {
+    let log = await openLog({ cacheBytes: 0 });
+    await log.createTopic('t', { partitions: 1 });
+    // One append: batches of ~256 KiB, each holding a few thousand of these records.
+    await log.append('t', Array.from({ length: 20_000 }, (_, i) => ({ key: null, value: b(`${i}:${'x'.repeat(i % 40)}`) })));
+    await log.close();
+    open.length = 0;
+    log = await openLog({ cacheBytes: 0 });
+    let c = await log.createConsumer({ groupId: 'g', topics: ['t'], autoOffsetReset: 'earliest' });
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const recs = await c.poll(333, 0);
+      expect(recs.length).toBe(333);
+      for (const r of recs) seen.push(Number(r.value!.toString().split(':')[0]));
+      expect(c.positions().get('t')).toEqual([seen.length]);
+    }
+    await c.commit();
+    await c.close();
+    c = await log.createConsumer({ groupId: 'g', topics: ['t'], autoOffsetReset: 'earliest' });
+    for (;;) {
+      const recs = await c.poll(1000, 0);
+      if (recs.length === 0) break;
+      for (const r of recs) {
+        expect(r.offset).toBe(seen.length);
+        seen.push(Number(r.value!.toString().split(':')[0]));
+      }
+    }
+    expect(seen).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+  });
+
   it('waits for appends, resolves early, and times out with []', async () => {
     const log = await openLog();
     await log.createTopic('t', { partitions: 2 });

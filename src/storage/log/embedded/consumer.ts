@@ -149,7 +149,7 @@ export class EmbeddedConsumer implements LogConsumer {
   }
 
   private fill(s: Assignment, max: number): boolean {
-    s.buf = s.plog.read(s.position, max);
+    s.buf = s.plog.read(s.position, max, true);
     s.bufIdx = 0;
     return s.buf.length > 0;
   }
