@@ -288,11 +288,12 @@ export class FieldMatcher {
   /** The JSON key each field was last found under, when not its exact name. */
   private readonly alias: (string | undefined)[];
   /**
-   * Field lookups compiled for the key names this topic's records use (learned from a record where
+   * The whole read compiled for the key names this topic's records use (learned from a record where
    * every field was found): constant-name property loads are cached per object shape by V8, about
-   * ten times faster than the generic loop below. Returns false when a field is not found that way.
+   * ten times faster than the generic loop below. Returns false, before writing anything, when a
+   * field is not found that way.
    */
-  private compiled: ((o: Record<string, unknown>, raw: unknown[]) => boolean) | undefined;
+  private compiled: CompiledRead | undefined;
   private compilations = 0;
 
   constructor(fields: readonly StructField[], exact: boolean) {
@@ -306,9 +307,10 @@ export class FieldMatcher {
   }
 
   read(o: Record<string, unknown>, out: unknown[], at = 0): unknown[] {
+    if (this.compiled !== undefined && this.compiled(o, out, at)) return out;
     const { names, raw } = this;
     const n = names.length;
-    if (this.compiled === undefined || !this.compiled(o, raw)) this.lookUp(o);
+    this.lookUp(o);
     const readers = this.readers;
     let i = 0;
     try {
@@ -369,21 +371,27 @@ export class FieldMatcher {
     // Compile once every field was found (a few times at most, should records change their key names).
     if (this.compilations < 4 && !hazard.includes(true) && raw.every((v) => v !== undefined)) {
       this.compilations++;
-      this.compiled = compileLookups(names, exactHit, alias);
+      this.compiled = compileRead(names, exactHit, alias, this.readers);
     }
   }
 }
 
+type CompiledRead = (o: Record<string, unknown>, out: unknown[], at: number) => boolean;
+
 /** See FieldMatcher.compiled. Names are embedded as JSON string literals; none is an Object.prototype name. */
-function compileLookups(names: readonly string[], exactHit: Uint8Array, alias: readonly (string | undefined)[]): (o: Record<string, unknown>, raw: unknown[]) => boolean {
-  let body = 'let v;\n';
+function compileRead(names: readonly string[], exactHit: Uint8Array, alias: readonly (string | undefined)[], readers: readonly Reader[]): CompiledRead {
+  let lookups = '';
+  let conversions = '';
   for (let i = 0; i < names.length; i++) {
     const a = exactHit[i] === 1 ? undefined : alias[i];
     if (a !== undefined && PROTO_NAMES.has(a)) return () => false;
-    body += `v = o[${JSON.stringify(names[i])}];\n`;
-    if (a !== undefined) body += `if (v === undefined) v = o[${JSON.stringify(a)}];\n`;
-    body += `if (v === undefined) return false;\nraw[${i}] = v;\n`;
+    lookups += `let v${i} = o[${JSON.stringify(names[i])}];\n`;
+    if (a !== undefined) lookups += `if (v${i} === undefined) v${i} = o[${JSON.stringify(a)}];\n`;
+    lookups += `if (v${i} === undefined) return false;\n`;
+    conversions += `i = ${i}; out[at + ${i}] = r${i}(v${i});\n`;
   }
+  const bind = readers.map((_, i) => `const r${i} = readers[${i}];`).join('\n');
+  const body = `${bind}\nreturn function compiledRead(o, out, at) {\n${lookups}let i = 0;\ntry {\n${conversions}} catch (e) {\nthrow addPath(e, '.' + names[i]);\n}\nreturn true;\n};`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from column names, quoted
-  return new Function('o', 'raw', body + 'return true;') as (o: Record<string, unknown>, raw: unknown[]) => boolean;
+  return new Function('readers', 'addPath', 'names', body)(readers, addPath, names) as CompiledRead;
 }

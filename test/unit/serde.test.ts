@@ -44,6 +44,9 @@ describe('JSON values', () => {
     expect(out).toEqual(['k', 8, 'v']);
     expect(q.deserializeInto!(buf('null'), out, 1)).toBe(false);
     expect(q.deserializeInto!(null, out, 1)).toBe(false);
+    // A value that cannot be coerced, on the compiled path, names its field.
+    expect(() => q.deserialize(buf('{"id": "x7", "name": "w"}'))).toThrow(/path: \$\.ID/);
+    expect(q.deserialize(buf('{"id": "7", "name": 8}'))).toEqual([7, '8']);
   });
 
   it('writes field names exactly, decimals with their scale and doubles as Java prints them', () => {
