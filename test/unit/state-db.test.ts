@@ -73,6 +73,47 @@ describe('StateDb window store (a real SQLite file)', () => {
     db.close();
   });
 
+  it('overlapping() sees committed rows after a reopen, and unflushed writes and deletes; a rollback restores it', () => {
+    let db = new StateDb(path);
+    let w = db.windows('w', numbers);
+    batch(db, () => {
+      w.put('a', 0, 10, 1);
+      w.put('a', 50, 60, 2);
+      w.put('a', 200, 210, 3);
+      w.put('b', 0, 10, 9);
+    });
+    db.close();
+    db = new StateDb(path);
+    w = db.windows('w', numbers);
+    const spans = (from: number, to: number) => w.overlapping('a', from, to).map((e) => [e.start, e.end, e.value]);
+    expect(spans(5, 55)).toEqual([
+      [0, 10, 1],
+      [50, 60, 2],
+    ]);
+    db.begin();
+    // A session merge: two windows deleted, one written; nothing flushed yet.
+    w.put('a', 0, 10, undefined);
+    w.put('a', 50, 60, undefined);
+    w.put('a', 0, 60, 3);
+    expect(spans(0, 100)).toEqual([[0, 60, 3]]);
+    expect(spans(150, 250)).toEqual([[200, 210, 3]]);
+    expect(w.overlapping('new', 0, 1000)).toEqual([]);
+    db.rollback();
+    expect(spans(0, 100)).toEqual([
+      [0, 10, 1],
+      [50, 60, 2],
+    ]);
+    db.begin();
+    w.put('a', 0, 10, undefined);
+    w.put('a', 20, 30, 4);
+    db.commit(NO_POSITIONS);
+    expect(spans(0, 100)).toEqual([
+      [20, 30, 4],
+      [50, 60, 2],
+    ]);
+    db.close();
+  });
+
   it('a numeric key and its key text name the same window', () => {
     const db = new StateDb(path);
     const w = db.windows('w', numbers);

@@ -367,6 +367,12 @@ export class WindowStore<V> implements Store {
    * for every record (~0.5 µs a lookup with 40K windows).
    */
   private readonly byKey = new Map<WindowKey, WindowSlot<V>[]>();
+  /**
+   * Keys whose every row is in a slot (their list was filled from SQLite, or they had none), so
+   * overlapping() answers from memory. Session windows ask it for every record: before, each asked
+   * SQLite, after writing out the batch so far.
+   */
+  private readonly complete = new Set<WindowKey>();
   private slotCount = 0;
   private dirty: WindowSlot<V>[] = [];
   /** The slot the last get() found or made: the put() that follows is for the same window. */
@@ -375,7 +381,7 @@ export class WindowStore<V> implements Store {
   private readonly ups: Database.Statement<[string, number, number, string, number]>;
   private readonly delTask: Database.Statement<[number]>;
   private readonly del: Database.Statement<[string, number, number]>;
-  private readonly forKey: Database.Statement<[string, number, number]>;
+  private readonly forKey: Database.Statement<[string]>;
   private readonly expire: Database.Statement<[number]>;
   private readonly byStart: Database.Statement<[string, number, number]>;
   private readonly all: Database.Statement<[]>;
@@ -394,7 +400,7 @@ export class WindowStore<V> implements Store {
     this.ups = db.prepare(`INSERT INTO ${table} (k, ws, we, v, p) VALUES (?, ?, ?, ?, ?) ON CONFLICT(k, ws, we) DO UPDATE SET v = excluded.v, p = excluded.p`);
     this.delTask = db.prepare(`DELETE FROM ${table} WHERE p = ?`);
     this.del = db.prepare(`DELETE FROM ${table} WHERE k = ? AND ws = ? AND we = ?`);
-    this.forKey = db.prepare(`SELECT ws, we, v FROM ${table} WHERE k = ? AND we >= ? AND ws <= ? ORDER BY ws`);
+    this.forKey = db.prepare(`SELECT ws, we, v FROM ${table} WHERE k = ?`);
     this.expire = db.prepare(`DELETE FROM ${table} WHERE we < ?`);
     this.byStart = db.prepare(`SELECT ws, we, v FROM ${table} WHERE k = ? AND ws >= ? AND ws <= ? ORDER BY ws`);
     this.all = db.prepare(`SELECT k, ws, we, v FROM ${table} ORDER BY k, ws`);
@@ -436,6 +442,7 @@ export class WindowStore<V> implements Store {
   /** Forget every slot but the dirty ones (their rows are no longer all mirrored). */
   private dropClean(): void {
     this.mirroredAfter = Math.max(this.mirroredAfter, this.newestStart);
+    this.complete.clear();
     this.last = undefined;
     this.slotCount = 0;
     for (const [k, list] of this.byKey) {
@@ -452,7 +459,7 @@ export class WindowStore<V> implements Store {
     const k = slotKey(key);
     let s = this.find(k, start, end);
     if (s === undefined) {
-      const row = start > this.mirroredAfter ? undefined : (this.sel.get(keyText(k), start, end) as { v: string } | undefined);
+      const row = start > this.mirroredAfter || this.complete.has(k) ? undefined : (this.sel.get(keyText(k), start, end) as { v: string } | undefined);
       s = this.add(k, start, end, row ? this.codec.decode(row.v) : undefined);
     }
     this.last = s;
@@ -478,10 +485,20 @@ export class WindowStore<V> implements Store {
 
   /** Windows of `key` overlapping [from, to] (end >= from and start <= to), by start. */
   overlapping(key: string, from: number, to: number): WindowEntry<V>[] {
-    this.flush();
-    return (this.forKey.all(key, from, to) as { ws: number; we: number; v: string }[]).map((r) => {
-      return { key, start: r.ws, end: r.we, value: this.cached(key, r.ws, r.we) ?? this.codec.decode(r.v) };
-    });
+    const k = slotKey(key);
+    if (!this.complete.has(k)) {
+      // Fill the key's slots from its rows (a slot is newer than its row: written or deleted since).
+      for (const r of this.forKey.all(keyText(k)) as { ws: number; we: number; v: string }[]) {
+        if (this.find(k, r.ws, r.we) === undefined) this.add(k, r.ws, r.we, this.codec.decode(r.v));
+      }
+      if (!this.byKey.has(k)) this.byKey.set(k, []);
+      this.complete.add(k);
+    }
+    const out: WindowEntry<V>[] = [];
+    for (const s of this.byKey.get(k)!) {
+      if (s.value !== undefined && s.end >= from && s.start <= to) out.push({ key, start: s.start, end: s.end, value: s.value });
+    }
+    return out.length > 1 ? out.sort((a, b) => a.start - b.start) : out;
   }
 
   /** Entries of `key` whose window start is within [from, to], by start. */
@@ -501,8 +518,11 @@ export class WindowStore<V> implements Store {
       const keep = list.filter((s) => s.end >= time);
       if (keep.length === list.length) continue;
       this.slotCount -= list.length - keep.length;
-      if (keep.length === 0) this.byKey.delete(k);
-      else this.byKey.set(k, keep);
+      if (keep.length > 0) this.byKey.set(k, keep);
+      else {
+        this.byKey.delete(k);
+        this.complete.delete(k);
+      }
     }
   }
 
@@ -541,8 +561,10 @@ export class WindowStore<V> implements Store {
     const list = this.byKey.get(s.key);
     const i = list === undefined ? -1 : list.indexOf(s);
     if (i < 0) return;
-    if (list!.length === 1) this.byKey.delete(s.key);
-    else list!.splice(i, 1);
+    if (list!.length === 1) {
+      this.byKey.delete(s.key);
+      this.complete.delete(s.key);
+    } else list!.splice(i, 1);
     this.slotCount--;
     if (this.last === s) this.last = undefined;
   }
@@ -555,6 +577,7 @@ export class WindowStore<V> implements Store {
     for (const [k, list] of this.byKey) {
       if (this.slotCount <= target) break;
       this.byKey.delete(k);
+      this.complete.delete(k);
       this.slotCount -= list.length;
       for (const s of list) if (s.start > this.mirroredAfter) this.mirroredAfter = s.start;
     }
@@ -589,6 +612,7 @@ export class WindowStore<V> implements Store {
   discard(): void {
     this.dirty = [];
     this.byKey.clear();
+    this.complete.clear();
     this.slotCount = 0;
     this.last = undefined;
     this.mirroredAfter = Math.max(this.mirroredAfter, this.newestStart);
