@@ -369,8 +369,8 @@ export class WindowStore<V> implements Store {
   private readonly byKey = new Map<WindowKey, WindowSlot<V>[]>();
   /**
    * Keys whose every row is in a slot (their list was filled from SQLite, or they had none), so
-   * overlapping() answers from memory. Session windows ask it for every record: before, each asked
-   * SQLite, after writing out the batch so far.
+   * overlapping() and range() answer from memory. Session windows and stream-stream joins ask for
+   * every record: before, each asked SQLite, after writing out the batch so far.
    */
   private readonly complete = new Set<WindowKey>();
   private slotCount = 0;
@@ -383,7 +383,6 @@ export class WindowStore<V> implements Store {
   private readonly del: Database.Statement<[string, number, number]>;
   private readonly forKey: Database.Statement<[string]>;
   private readonly expire: Database.Statement<[number]>;
-  private readonly byStart: Database.Statement<[string, number, number]>;
   private readonly all: Database.Statement<[]>;
 
   constructor(
@@ -402,7 +401,6 @@ export class WindowStore<V> implements Store {
     this.del = db.prepare(`DELETE FROM ${table} WHERE k = ? AND ws = ? AND we = ?`);
     this.forKey = db.prepare(`SELECT ws, we, v FROM ${table} WHERE k = ?`);
     this.expire = db.prepare(`DELETE FROM ${table} WHERE we < ?`);
-    this.byStart = db.prepare(`SELECT ws, we, v FROM ${table} WHERE k = ? AND ws >= ? AND ws <= ? ORDER BY ws`);
     this.all = db.prepare(`SELECT k, ws, we, v FROM ${table} ORDER BY k, ws`);
     this.newestStart = (db.prepare(`SELECT MAX(ws) AS m FROM ${table}`).get() as { m: number | null }).m ?? -Infinity;
     this.mirroredAfter = this.newestStart;
@@ -485,6 +483,16 @@ export class WindowStore<V> implements Store {
 
   /** Windows of `key` overlapping [from, to] (end >= from and start <= to), by start. */
   overlapping(key: string, from: number, to: number): WindowEntry<V>[] {
+    return this.fromSlots(key, (s) => s.end >= from && s.start <= to);
+  }
+
+  /** Entries of `key` whose window start is within [from, to], by start. */
+  range(key: string, from: number, to: number): WindowEntry<V>[] {
+    return this.fromSlots(key, (s) => s.start >= from && s.start <= to);
+  }
+
+  /** The live windows of `key` that `keep` accepts, by start, with the key's slots filled first. */
+  private fromSlots(key: string, keep: (s: WindowSlot<V>) => boolean): WindowEntry<V>[] {
     const k = slotKey(key);
     if (!this.complete.has(k)) {
       // Fill the key's slots from its rows (a slot is newer than its row: written or deleted since).
@@ -495,18 +503,8 @@ export class WindowStore<V> implements Store {
       this.complete.add(k);
     }
     const out: WindowEntry<V>[] = [];
-    for (const s of this.byKey.get(k)!) {
-      if (s.value !== undefined && s.end >= from && s.start <= to) out.push({ key, start: s.start, end: s.end, value: s.value });
-    }
-    return out.length > 1 ? out.sort((a, b) => a.start - b.start) : out;
-  }
-
-  /** Entries of `key` whose window start is within [from, to], by start. */
-  range(key: string, from: number, to: number): WindowEntry<V>[] {
-    this.flush();
-    return (this.byStart.all(key, from, to) as { ws: number; we: number; v: string }[]).map((r) => {
-      return { key, start: r.ws, end: r.we, value: this.cached(key, r.ws, r.we) ?? this.codec.decode(r.v) };
-    });
+    for (const s of this.byKey.get(k)!) if (s.value !== undefined && keep(s)) out.push({ key, start: s.start, end: s.end, value: s.value });
+    return out.length > 1 ? out.sort((a, b) => a.start - b.start || a.end - b.end) : out;
   }
 
   /** Drop windows that ended before `time` (retention), and their slots. */
