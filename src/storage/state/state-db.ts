@@ -476,11 +476,6 @@ export class WindowStore<V> implements Store {
     }
   }
 
-  /** The value of a window as cached (undefined: not cached, or deleted). */
-  private cached(key: string, start: number, end: number): V | undefined {
-    return this.find(slotKey(key), start, end)?.value;
-  }
-
   /** Windows of `key` overlapping [from, to] (end >= from and start <= to), by start. */
   overlapping(key: string, from: number, to: number): WindowEntry<V>[] {
     return this.fromSlots(key, (s) => s.end >= from && s.start <= to);
