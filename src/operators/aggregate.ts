@@ -220,8 +220,12 @@ export class AggregateOperator implements ViewSource {
     // A single numeric key is passed as the number itself (WindowKey): no text per record.
     const ks = key.length === 1 && typeof key[0] === 'number' ? key[0] : keyString(key);
     // Every window [start, start + size) containing ts; starts are multiples of the advance.
-    const lastStart = ts - (((ts % w.advanceMs) + w.advanceMs) % w.advanceMs);
-    for (let start = Math.max(0, lastStart - w.sizeMs + w.advanceMs); start <= lastStart; start += w.advanceMs) {
+    // (Floor division instead of %: a double's % is a call to fmod, twice per record.)
+    const adv = w.advanceMs;
+    let lastStart = Math.floor(ts / adv) * adv;
+    if (lastStart > ts) lastStart -= adv;
+    else if (ts - lastStart >= adv) lastStart += adv;
+    for (let start = Math.max(0, lastStart - w.sizeMs + adv); start <= lastStart; start += adv) {
       const end = start + w.sizeMs;
       if (end <= ts) continue;
       if (end + w.graceMs <= streamTime) continue; // late: the window has closed
