@@ -114,6 +114,27 @@ describe('StateDb window store (a real SQLite file)', () => {
     db.close();
   });
 
+  it('reads alone (no writes, no flush) keep the cache within its capacity', () => {
+    const db = new StateDb(path);
+    const kv = db.kv('k', numbers, 50);
+    const w = db.windows('w', numbers, 50);
+    batch(db, () => {
+      for (let i = 0; i < 500; i++) {
+        kv.put('k' + i, i);
+        w.put('k' + i, 0, 10, i);
+      }
+    });
+    for (let i = 0; i < 500; i++) {
+      expect(kv.get('k' + i)).toBe(i);
+      expect(w.get('k' + i, 0, 10)).toBe(i);
+      expect(kv.get('missing' + i)).toBeUndefined();
+    }
+    // Internal sizes: the bound this test is about.
+    expect((kv as unknown as { slots: Map<string, unknown> }).slots.size).toBeLessThanOrEqual(50);
+    expect((w as unknown as { slotCount: number }).slotCount).toBeLessThanOrEqual(50);
+    db.close();
+  });
+
   it('a numeric key and its key text name the same window', () => {
     const db = new StateDb(path);
     const w = db.windows('w', numbers);

@@ -209,8 +209,9 @@ interface Store {
  * A key's decoded value as the store knows it: loaded from SQLite (value undefined: no row) or
  * written in this batch (`dirty`, flushed at commit). One map of slots is both the cache and the
  * write buffer, so a read-modify-write of a key costs one map lookup and no allocation once its
- * slot exists. The map may exceed its capacity during a batch (dirty slots cannot be evicted); it
- * is trimmed after each flush, oldest first, with just-written slots moved to the young end.
+ * slot exists. Past its capacity the map is trimmed, oldest first, of clean slots (dirty ones wait
+ * for the flush): after each flush, with just-written slots moved to the young end, and when reads
+ * (pull queries of an idle table, say) fill it.
  */
 interface Slot<V> {
   value: V | undefined;
@@ -218,11 +219,12 @@ interface Slot<V> {
   dirty: boolean;
 }
 
-function trim<S>(slots: Map<string, S>, capacity: number): void {
+function trim<S extends Slot<unknown>>(slots: Map<string, S>, capacity: number): void {
   if (slots.size <= capacity) return;
   // Down to 90% in one go (amortised).
   let n = slots.size - Math.floor(capacity * 0.9);
-  for (const k of slots.keys()) {
+  for (const [k, s] of slots) {
+    if (s.dirty) continue;
     slots.delete(k);
     if (--n === 0) break;
   }
@@ -260,6 +262,7 @@ export class KvStore<V> implements Store {
     const row = this.sel.get(key) as { v: string } | undefined;
     const value = row ? this.codec.decode(row.v) : undefined;
     this.slots.set(key, { key, value, task: 0, dirty: false });
+    trim(this.slots, this.capacity);
     return value;
   }
 
@@ -459,6 +462,7 @@ export class WindowStore<V> implements Store {
     if (s === undefined) {
       const row = start > this.mirroredAfter || this.complete.has(k) ? undefined : (this.sel.get(keyText(k), start, end) as { v: string } | undefined);
       s = this.add(k, start, end, row ? this.codec.decode(row.v) : undefined);
+      if (this.slotCount > this.capacity) this.trim(s);
     }
     this.last = s;
     return s.value;
@@ -562,13 +566,17 @@ export class WindowStore<V> implements Store {
     if (this.last === s) this.last = undefined;
   }
 
-  /** Evict the least recently written keys' slots (all clean after a flush) down to 90% of capacity. */
-  private trim(): void {
+  /**
+   * Evict the least recently written keys' slots down to 90% of capacity, skipping keys with a
+   * dirty slot (and `keep`, the slot just read).
+   */
+  private trim(keep?: WindowSlot<V>): void {
     if (this.slotCount <= this.capacity) return;
     this.last = undefined;
     const target = Math.floor(this.capacity * 0.9);
     for (const [k, list] of this.byKey) {
       if (this.slotCount <= target) break;
+      if (list.some((s) => s.dirty || s === keep)) continue;
       this.byKey.delete(k);
       this.complete.delete(k);
       this.slotCount -= list.length;
