@@ -83,7 +83,7 @@ export class EmbeddedLog implements Log {
   /**
    * Queries run a batch in chunks of this many records (Log.chunkRecords): a whole batch of input
    * records and outputs outlived young-generation collections and was copied by each (measured,
-   * 400K bids: q0 +15%, tumbling +25% over 20K/50K-record chunks; 8192 was already slower).
+   * 400K bids: q0 +15%, tumbling +25% over whole 20K/50K-record batches; 8,192 was already slower).
    */
   readonly chunkRecords = 2048;
   private readonly topics = new Map<string, Topic>();
