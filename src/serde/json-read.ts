@@ -281,8 +281,10 @@ export class FieldMatcher {
   /** JSON key → field index (-1: none) for the upper-case match; keys repeat across records. */
   private readonly keyCache = new Map<string, number>();
   /** The JSON keys of the last record read through the key cache, by position, and their field indexes. */
-  private readonly seenKeys: (string | undefined)[] = new Array<string | undefined>(POSITIONS).fill(undefined);
-  private readonly seenIdx = new Int32Array(POSITIONS);
+  // Allocated at the first record that needs them: serdes are also built where no record is read
+  // (every pull query builds its source's), and a typed array costs a backing store.
+  private seenKeys: (string | undefined)[] | undefined;
+  private seenIdx: Int32Array | undefined;
   private readonly exactHit: Uint8Array;
   private readonly raw: unknown[];
   /** The JSON key each field was last found under, when not its exact name. */
@@ -343,8 +345,8 @@ export class FieldMatcher {
       // Records of a topic mostly repeat one key order: the key at each position is checked against
       // the previous record's (one pointer compare) before the name cache is consulted.
       const cache = this.keyCache;
-      const seenKeys = this.seenKeys;
-      const seenIdx = this.seenIdx;
+      const seenKeys = (this.seenKeys ??= new Array<string | undefined>(POSITIONS).fill(undefined));
+      const seenIdx = (this.seenIdx ??= new Int32Array(POSITIONS));
       let j = 0;
       for (const k in o) {
         let idx: number;
