@@ -13,7 +13,7 @@ import type { AggregateQueryPlan } from '../plan/logical/plan.js';
 import type { Aggregator } from '../functions/aggregate/types.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 import { LayoutScope } from '../analyzer/row-scope.js';
-import type { KvStore, StateDb, WindowStore } from '../storage/state/state-db.js';
+import type { KvStore, StateDb, WindowKey, WindowStore } from '../storage/state/state-db.js';
 import { decodeValue, encodeValue, keyString } from '../storage/state/value-codec.js';
 import type { WindowBounds } from '../serde/windowed.js';
 import type { ViewRow, ViewSource } from '../storage/state/materialized-view.js';
@@ -217,8 +217,7 @@ export class AggregateOperator implements ViewSource {
 
   private updateTimeWindows(key: unknown[], args: unknown[][], ts: number, streamTime: number): void {
     const w = this.plan.window!;
-    // A single numeric key is passed as the number itself (WindowKey): no text per record.
-    const ks = key.length === 1 && typeof key[0] === 'number' ? key[0] : keyString(key);
+    const ks = windowKey(key);
     // Every window [start, start + size) containing ts; starts are multiples of the advance.
     // (Floor division instead of %: a double's % is a call to fmod, twice per record.)
     const adv = w.advanceMs;
@@ -246,7 +245,7 @@ export class AggregateOperator implements ViewSource {
 
   private updateSession(key: unknown[], args: unknown[][], ts: number, streamTime: number): void {
     const w = this.plan.window!;
-    const ks = keyString(key);
+    const ks = windowKey(key);
     if (ts + w.graceMs < streamTime) return; // late: a session ending at ts would already be closed
     const overlapping = this.windows!.overlapping(ks, ts - w.sizeMs, ts + w.sizeMs);
     let start = ts;
@@ -259,7 +258,7 @@ export class AggregateOperator implements ViewSource {
       this.windows!.put(ks, s.start, s.end, undefined);
       // The merged-away session is deleted downstream.
       if (!this.plan.emitFinal) this.emit(this.outputKey(g.key, s), null, s.value.ts, { start: s.start, end: s.end });
-      else this.pendingFinal.delete(`${ks}|${s.start}|${s.end}`);
+      else this.pendingFinal.delete(`${keyString(key)}|${s.start}|${s.end}`);
     }
     for (let i = 0; i < this.aggregators.length; i++) g.accs[i] = this.aggregators[i]!.add(g.accs[i], args[i]!);
     this.windows!.put(ks, start, end, g);
@@ -368,6 +367,11 @@ export class AggregateOperator implements ViewSource {
   }
 
   private lastExpiry = Date.now();
+}
+
+/** The window stores' key of a group: a single numeric key as the number itself (no text per record). */
+function windowKey(key: readonly unknown[]): WindowKey {
+  return key.length === 1 && typeof key[0] === 'number' ? key[0] : keyString(key);
 }
 
 function evaluateAll(fns: readonly ((row: readonly unknown[]) => unknown)[], row: readonly unknown[]): unknown[] {

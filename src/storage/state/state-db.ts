@@ -219,6 +219,15 @@ interface Slot<V> {
   dirty: boolean;
 }
 
+/** A written slot: stamped with the writing task, listed once for the next flush. */
+function markDirty<S extends Slot<unknown>>(s: S, task: number, dirty: S[]): void {
+  s.task = task;
+  if (!s.dirty) {
+    s.dirty = true;
+    dirty.push(s);
+  }
+}
+
 function trim<S extends Slot<unknown>>(slots: Map<string, S>, capacity: number): void {
   if (slots.size <= capacity) return;
   // Down to 90% in one go (amortised).
@@ -271,11 +280,7 @@ export class KvStore<V> implements Store {
     let s = this.slots.get(key);
     if (s === undefined) this.slots.set(key, (s = { key, value, task: 0, dirty: false }));
     else s.value = value;
-    s.task = this.owner.task;
-    if (!s.dirty) {
-      s.dirty = true;
-      this.dirty.push(s);
-    }
+    markDirty(s, this.owner.task, this.dirty);
   }
 
   flush(): void {
@@ -473,25 +478,24 @@ export class WindowStore<V> implements Store {
     let s = this.find(key, start, end);
     if (s === undefined) s = this.add(key, start, end, value);
     else s.value = value;
-    s.task = this.owner.task;
-    if (!s.dirty) {
-      s.dirty = true;
-      this.dirty.push(s);
-    }
+    markDirty(s, this.owner.task, this.dirty);
   }
 
   /** Windows of `key` overlapping [from, to] (end >= from and start <= to), by start. */
-  overlapping(key: string, from: number, to: number): WindowEntry<V>[] {
-    return this.fromSlots(key, (s) => s.end >= from && s.start <= to);
+  overlapping(key: WindowKey, from: number, to: number): WindowEntry<V>[] {
+    return this.fromSlots(key, from, to, true);
   }
 
   /** Entries of `key` whose window start is within [from, to], by start. */
-  range(key: string, from: number, to: number): WindowEntry<V>[] {
-    return this.fromSlots(key, (s) => s.start >= from && s.start <= to);
+  range(key: WindowKey, from: number, to: number): WindowEntry<V>[] {
+    return this.fromSlots(key, from, to, false);
   }
 
-  /** The live windows of `key` that `keep` accepts, by start, with the key's slots filled first. */
-  private fromSlots(key: string, keep: (s: WindowSlot<V>) => boolean): WindowEntry<V>[] {
+  /**
+   * The live windows of `key` overlapping [from, to] (`overlap`) or starting within it, by start,
+   * with the key's slots filled from SQLite first unless they are complete.
+   */
+  private fromSlots(key: WindowKey, from: number, to: number, overlap: boolean): WindowEntry<V>[] {
     const k = slotKey(key);
     if (!this.complete.has(k)) {
       // Fill the key's slots from its rows (a slot is newer than its row: written or deleted since).
@@ -502,7 +506,11 @@ export class WindowStore<V> implements Store {
       this.complete.add(k);
     }
     const out: WindowEntry<V>[] = [];
-    for (const s of this.byKey.get(k)!) if (s.value !== undefined && keep(s)) out.push({ key, start: s.start, end: s.end, value: s.value });
+    let text: string | undefined;
+    for (const s of this.byKey.get(k)!) {
+      if (s.value === undefined || s.start > to || (overlap ? s.end < from : s.start < from)) continue;
+      out.push({ key: (text ??= keyText(k)), start: s.start, end: s.end, value: s.value });
+    }
     return out.length > 1 ? out.sort((a, b) => a.start - b.start || a.end - b.end) : out;
   }
 
@@ -538,12 +546,11 @@ export class WindowStore<V> implements Store {
         // A missing slot reads as no row (or is looked up): the deleted window's slot can go.
         this.remove(s);
         continue;
-      } else {
-        const text = this.codec.encode(s.value);
-        this.ups.run(keyText(s.key), s.start, s.end, text, s.task);
-        if (s.start > this.newestStart) this.newestStart = s.start;
-        if (report) this.owner.reportChange({ store: this.name, key: windowId(s), value: text, task: s.task });
       }
+      const text = this.codec.encode(s.value);
+      this.ups.run(keyText(s.key), s.start, s.end, text, s.task);
+      if (s.start > this.newestStart) this.newestStart = s.start;
+      if (report) this.owner.reportChange({ store: this.name, key: windowId(s), value: text, task: s.task });
       // Recently written: move the key to the young end of the eviction order.
       const list = byKey.get(s.key);
       if (list !== undefined) {
