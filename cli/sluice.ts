@@ -34,7 +34,7 @@ program
       for (const stmt of splitStatements(readFileSync(script, 'utf8'))) {
         try {
           for (const r of await engine.execute(stmt)) {
-            const text = renderResult(r);
+            const text = renderResult(r, engine);
             if (text) console.log(text);
           }
         } catch (e) {
@@ -123,7 +123,7 @@ addCliOptions(
       for (const stmt of parts.complete) {
         try {
           for (const r of await engine.execute(stmt)) {
-            const text = renderResult(r);
+            const text = renderResult(r, engine);
             if (text) console.log(text);
           }
         } catch (e) {

@@ -1,27 +1,31 @@
 /**
- * Analysis of aggregation queries (GROUP BY, aggregate functions, windows, HAVING) with ksqlDB's
- * rules: the grouping expressions become the output key and must be selected; every other
- * selected expression must be built from grouping expressions, aggregates and window bounds.
+ * Analysis of aggregation queries (GROUP BY, aggregate functions, windows, HAVING) over any FROM (a
+ * source or a join) with ksqlDB's rules: the grouping expressions become the output key and must be
+ * selected; every other selected expression must be built from grouping expressions, aggregates and
+ * window bounds.
  */
-import type { Duration, Expr, FunctionCall, Query, WindowSpec } from '../parser/ast.js';
-import type { DataSource } from '../engine/metastore.js';
-import type { AggregateCall, AggregateQueryPlan, OutputColumn, WindowPlan } from '../plan/logical/plan.js';
-import type { Column, LogicalSchema } from '../types/schema.js';
-import { compileExpression, inferType, type CompileContext } from '../expr/compile.js';
+import type { Expr, FunctionCall, Query } from '../parser/ast.js';
+import type { AggregateCall, Aggregation, AnalyzedQuery, OutputColumn } from './analysis.js';
+import type { LogicalSchema } from '../types/schema.js';
+import { compileExpression, inferType, type CompileContext, type Scope } from '../expr/compile.js';
 import { resolveAggregate } from '../functions/aggregate/resolve-aggregate.js';
 import { formatExpression } from '../parser/format.js';
 import { formatType, T, type SqlType } from '../types/sql-type.js';
 import { AnalysisError } from '../errors.js';
-import { LayoutScope, sourceLayout, type LayoutColumn } from './row-scope.js';
+import { LayoutScope, type LayoutColumn } from './row-scope.js';
 import { exprEquals, mapExpr, visitExpr } from './expr-utils.js';
-import { checkReservedNames, clauseType, expandSelect, nameColumns, type AnalyzeOptions } from './stream-query.js';
+import { checkReservedNames, checkWhere, typeColumns, type AnalyzeOptions } from './projection.js';
+import type { Relation } from './relation.js';
 import { validateKeyType } from './source-schema.js';
 import { validateTimestampColumn } from './with-properties.js';
-
-const DEFAULT_GRACE_MS = 24 * 3600 * 1000;
+import { windowPlan } from './window.js';
 
 export function isAggregateQuery(query: Query, ctx: CompileContext): boolean {
-  if (query.groupBy || query.window) return true;
+  return query.groupBy !== undefined || query.window !== undefined || callsAggregates(query, ctx);
+}
+
+/** Whether the SELECT or HAVING calls aggregate functions. */
+function callsAggregates(query: Query, ctx: CompileContext): boolean {
   let found = false;
   const check = (e: Expr) => visitExpr(e, (n) => {
     if (n.kind === 'FunctionCall' && ctx.functions.aggregate(n.name)) found = true;
@@ -31,36 +35,52 @@ export function isAggregateQuery(query: Query, ctx: CompileContext): boolean {
   return found;
 }
 
-export function durationMs(d: Duration): number {
-  const f = { MILLISECONDS: 1, SECONDS: 1000, MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000 }[d.unit];
-  return d.value * f;
+/**
+ * Resolve an aggregate call over the input `scope`: its overload, the column arguments evaluated per
+ * row, and the literal init arguments (which must be constant).
+ */
+export function resolveAggregateCall(call: FunctionCall, scope: Scope, ctx: CompileContext): AggregateCall {
+  const fn = ctx.functions.aggregate(call.name);
+  if (!fn) throw new AnalysisError(`Can't find any functions with the name '${call.name}'`);
+  const args = call.args.filter((a) => a.kind !== 'Star');
+  for (const a of args) {
+    visitExpr(a, (n) => {
+      if (n.kind === 'FunctionCall' && ctx.functions.aggregate(n.name)) throw new AnalysisError(`Aggregate functions can not be nested: ${call.name}(${n.name}())`);
+    });
+  }
+  const argTypes = args.map((a) => inferType(a, scope, ctx));
+  const literals = args.map((a) => {
+    try {
+      const c = compileExpression(a, scope, ctx);
+      return c.constant ? c.evaluate([]) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const r = resolveAggregate(
+    fn,
+    args.map((_a, i) => ({ type: argTypes[i]!, ...(literals[i] !== undefined ? { literal: literals[i] } : {}) })),
+    args.map((a) => formatExpression(a)),
+  );
+  const init = args.slice(r.columnArgCount).map((a, i) => {
+    const lit = literals[r.columnArgCount + i];
+    if (lit === undefined) {
+      throw new AnalysisError(`Parameter ${r.columnArgCount + i + 1} passed to function ${call.name} must be a literal constant, but was expression: '${formatExpression(a)}'`);
+    }
+    return lit;
+  });
+  return { call, name: fn.name, overload: r.overload, resolved: { types: r.argTypes, generics: r.generics, literals }, argExprs: args.slice(0, r.columnArgCount), init, type: r.returnType };
 }
 
-function windowPlan(w: WindowSpec): WindowPlan {
-  const graceMs = w.grace ? durationMs(w.grace) : DEFAULT_GRACE_MS;
-  if (w.kind === 'SESSION') {
-    const gap = durationMs(w.gap);
-    return { kind: 'SESSION', sizeMs: gap, advanceMs: gap, graceMs, retentionMs: w.retention ? durationMs(w.retention) : Math.max(gap + graceMs, 86_400_000) };
-  }
-  const sizeMs = durationMs(w.size);
-  const advanceMs = w.kind === 'HOPPING' ? durationMs(w.advance) : sizeMs;
-  if (w.kind === 'HOPPING' && (advanceMs <= 0 || advanceMs > sizeMs)) {
-    throw new AnalysisError(`Window advance must be greater than zero and not larger than the window size.`);
-  }
-  return { kind: w.kind, sizeMs, advanceMs, graceMs, retentionMs: w.retention ? durationMs(w.retention) : Math.max(sizeMs + graceMs, 86_400_000) };
-}
-
-export function analyzeAggregateQuery(query: Query, source: DataSource, alias: string | undefined, ctx: CompileContext, opts: AnalyzeOptions = {}): AggregateQueryPlan {
-  const sourceNames = alias ? [alias, source.name] : [source.name];
-  const layout: LayoutColumn[] = sourceLayout(source);
-  const scope = new LayoutScope(layout, sourceNames, 'SELECT column');
+export function analyzeAggregateQuery(query: Query, rel: Relation, ctx: CompileContext, opts: AnalyzeOptions = {}): AnalyzedQuery {
+  const layout = rel.layout;
+  const scope = rel.scope('SELECT column');
   const window = query.window ? windowPlan(query.window) : undefined;
-  if (window && source.type === 'TABLE') throw new AnalysisError('WINDOW clause is not supported on tables: windowing is only supported on streams.');
+  if (window && rel.type === 'TABLE') throw new AnalysisError('WINDOW clause is not supported on tables: windowing is only supported on streams.');
 
-  if (query.where) {
-    const t = clauseType('Error in WHERE expression: ', () => inferType(query.where!, scope.withClause('WHERE column'), ctx));
-    if (t.kind !== 'BOOLEAN' && t.kind !== 'NULL') throw new AnalysisError(`Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(query.where)} (${formatType(t)}) instead.`);
-  }
+  if (query.window && !query.groupBy && !callsAggregates(query, ctx)) throw new AnalysisError('WINDOW clause requires a GROUP BY clause.');
+  if (window) checkWindowBounds(query, rel, ctx);
+  checkWhere(query.where, scope, ctx);
 
   // Grouping expressions.
   const groupBy = query.groupBy ?? [];
@@ -82,10 +102,10 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
   const gbScope = scope.withClause('GROUP BY column');
   const groupTypes = groupBy.map((g) => inferType(g, gbScope, ctx));
 
-  const items = expandSelect(query.select, source, sourceNames, scope, ctx);
-  checkReservedNames(items);
-  const sourceColumnNames = new Set([...source.schema.key, ...source.schema.value, ...source.schema.headers].map((c) => c.name));
-  const named = nameColumns(items, sourceColumnNames);
+  const items = rel.expand(query.select, ctx);
+  // A push query may select the window bounds as they are.
+  if (!opts.transient) checkReservedNames(rel.from.kind === 'join' ? items.filter((i) => !(i.expr.kind === 'ColumnRef' && i.expr.source !== undefined && i.alias === undefined)) : items);
+  const named = rel.name(items);
 
   // The aggregated row: grouping values, aggregate results, window bounds.
   const aggLayout: LayoutColumn[] = groupBy.map((_g, i) => ({ name: `$KEY${i}`, type: groupTypes[i]!, role: 'SYNTHETIC' as const }));
@@ -112,38 +132,10 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
     });
 
   const registerAggregate = (call: FunctionCall): number => {
-    const fn = ctx.functions.aggregate(call.name)!;
-    const args = call.args.filter((a) => a.kind !== 'Star');
-    for (const a of args) {
-      visitExpr(a, (n) => {
-        if (n.kind === 'FunctionCall' && ctx.functions.aggregate(n.name)) throw new AnalysisError(`Aggregate functions can not be nested: ${call.name}(${n.name}())`);
-      });
-    }
-    const argTypes = args.map((a) => inferType(a, scope, ctx));
-    const literals = args.map((a) => {
-      try {
-        const c = compileExpression(a, scope, ctx);
-        return c.constant ? c.evaluate([]) : undefined;
-      } catch {
-        return undefined;
-      }
-    });
-    const r = resolveAggregate(
-      fn,
-      args.map((_a, i) => ({ type: argTypes[i]!, ...(literals[i] !== undefined ? { literal: literals[i] } : {}) })),
-      args.map((a) => formatExpression(a)),
-    );
-    const columnArgs = args.slice(0, r.columnArgCount);
-    const init = args.slice(r.columnArgCount).map((a, i) => {
-      const lit = literals[r.columnArgCount + i];
-      if (lit === undefined) {
-        throw new AnalysisError(`Parameter ${r.columnArgCount + i + 1} passed to function ${call.name} must be a literal constant, but was expression: '${formatExpression(a)}'`);
-      }
-      return lit;
-    });
     const index = aggregates.length;
-    aggregates.push({ call, name: fn.name, overload: r.overload, resolved: { types: r.argTypes, generics: r.generics, literals }, argExprs: columnArgs, init, type: r.returnType });
-    aggLayout.push({ name: `$AGG${index}`, type: r.returnType, role: 'SYNTHETIC' });
+    const a = resolveAggregateCall(call, scope, ctx);
+    aggregates.push(a);
+    aggLayout.push({ name: `$AGG${index}`, type: a.type, role: 'SYNTHETIC' });
     return index;
   };
 
@@ -162,7 +154,8 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
     having = rewrite(query.having, uncovered);
     for (const u of uncovered) badHaving.push(formatExpression(u));
   }
-  if (groupBy.length === 0 && aggregates.length > 0 && badSelect.length === 0) {
+  // A push query may aggregate without GROUP BY (one group); a persistent query's table needs a key.
+  if (groupBy.length === 0 && aggregates.length > 0 && badSelect.length === 0 && !opts.transient) {
     throw new AnalysisError(
       `CREATE TABLE AS SELECT statement does not support aggregate function [${aggregates.map((a) => (a.call.args.some((x) => x.kind === 'Star') ? `${a.name}(ROWTIME)` : formatExpression(a.call))).join(', ')}] without a GROUP BY clause.`,
     );
@@ -170,7 +163,7 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
   if (badSelect.length > 0) throw new AnalysisError(`Non-aggregate SELECT expression(s) not part of GROUP BY: ${badSelect.join(', ')}`);
   if (badHaving.length > 0) throw new AnalysisError(`Non-aggregate HAVING expression not part of GROUP BY: ${badHaving.join(', ')}`);
   if (aggregates.length === 0) throw new AnalysisError('GROUP BY requires aggregate functions in either the SELECT or HAVING clause.');
-  if (source.type === 'TABLE') {
+  if (rel.type === 'TABLE') {
     const notUndoable = [...new Set(aggregates.filter((a) => !canUndo(a)).map((a) => a.name))];
     if (notUndoable.length > 0) {
       const list = notUndoable.length === 1 ? notUndoable[0]! : `${notUndoable.slice(0, -1).join(', ')} and ${notUndoable[notUndoable.length - 1]}`;
@@ -212,13 +205,11 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
       throw new AnalysisError(prefix && !/cannot be resolved\.$/.test(msg) ? prefix + msg : msg, e.pos);
     }
   };
-  const typed = (cols: OutputColumn[], ns: 'KEY' | 'VALUE'): Column[] =>
-    cols.map((c) => {
-      const type = explain('', () => clauseType('Invalid Select: ', () => inferType(c.expr, aggScope, ctx)));
-      if (type.kind === 'NULL') throw new AnalysisError(`Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).`);
-      return { name: c.name, type, namespace: ns };
-    });
-  const outputSchema: LogicalSchema = { key: typed(keyColumns, 'KEY'), value: typed(valueColumns, 'VALUE'), headers: [] };
+  const outputSchema: LogicalSchema = {
+    key: typeColumns(keyColumns, 'KEY', aggScope, ctx, (f) => explain('', f)),
+    value: typeColumns(valueColumns, 'VALUE', aggScope, ctx, (f) => explain('', f)),
+    headers: [],
+  };
   if (having) {
     const t = explain('Error in HAVING expression: ', () => inferType(having!, aggScope.withClause('HAVING column'), ctx));
     if (t.kind !== 'BOOLEAN') throw new AnalysisError(`Type error in HAVING expression: Should evaluate to boolean but is ${formatExpression(query.having!)} (${formatType(t)}) instead.`);
@@ -240,29 +231,56 @@ export function analyzeAggregateQuery(query: Query, source: DataSource, alias: s
   if (opts.timestampColumn !== undefined) validateTimestampColumn(opts.timestampColumn, [...outputSchema.key, ...outputSchema.value], opts.timestampFormat);
   if (query.emit === 'FINAL' && !window) throw new AnalysisError('EMIT FINAL is only supported for windowed aggregations.');
 
-  const sourceKeys = source.schema.key.map((k) => k.name);
-  const repartitioned = !(groupBy.length === sourceKeys.length && groupBy.every((g, i) => g.kind === 'ColumnRef' && g.name === sourceKeys[i]));
-  return {
-    kind: 'aggregateQuery',
-    source,
-    sourceNames,
-    layout,
-    ...(query.where ? { where: query.where } : {}),
+  const aggregation: Aggregation = {
     groupBy,
     aggregates,
     ...(window ? { window } : {}),
     aggLayout,
-    keyColumns,
-    valueColumns,
     ...(having ? { having } : {}),
-    outputSchema,
     emitFinal: query.emit === 'FINAL',
-    repartitioned,
-    // Where each selected column lands (key or value), for transient queries that return the projection as written.
-    projection: rewritten.map((c, i) =>
-      usedAsKey.has(i) ? { key: true, index: keyColumns.findIndex((kc) => kc.name === c.name) } : { key: false, index: valueColumns.findIndex((vc) => vc.name === c.name) },
-    ),
+    repartitioned: !rel.groupsByKey(groupBy),
   };
+  // A transient query returns the projection as written: every selected column, as values.
+  const projection = opts.transient ? { keyColumns: [], valueColumns: rewritten.map((c) => ({ name: c.name, expr: c.expr })) } : { keyColumns, valueColumns };
+  return {
+    from: rel.from,
+    resultType: 'TABLE',
+    layout,
+    ...(query.where ? { where: query.where } : {}),
+    tableFunctions: [],
+    aggregation,
+    ...projection,
+    outputSchema: opts.transient ? { key: [], value: rewritten.map((c) => [...outputSchema.key, ...outputSchema.value].find((o) => o.name === c.name)!).map((c) => ({ ...c, namespace: 'VALUE' as const })), headers: [] } : outputSchema,
+    ...(opts.timestampColumn !== undefined ? { timestampColumn: opts.timestampColumn } : {}),
+    ...(opts.timestampFormat !== undefined ? { timestampFormat: opts.timestampFormat } : {}),
+    ...(query.limit !== undefined ? { limit: query.limit } : {}),
+  };
+}
+/**
+ * The window bounds of a windowed aggregation exist only after it: in its SELECT, outside aggregate
+ * calls; not in WHERE, GROUP BY, HAVING or an aggregate's arguments.
+ */
+function checkWindowBounds(query: Query, rel: Relation, ctx: CompileContext): void {
+  const bound = (e: Expr | undefined, insideAggregates = false): string | undefined => {
+    let found: string | undefined;
+    const visit = (x: Expr, inAggregate: boolean): void =>
+      void mapExpr(x, (n) => {
+        if (found !== undefined) return n;
+        if (n.kind === 'FunctionCall' && ctx.functions.aggregate(n.name) && !inAggregate) {
+          for (const a of n.args) visit(a, true);
+          return n;
+        }
+        const counts = !insideAggregates || inAggregate;
+        if (counts && n.kind === 'ColumnRef' && (n.name === 'WINDOWSTART' || n.name === 'WINDOWEND') && !rel.layout.some((c) => c.name === n.name)) found = n.name;
+        return undefined;
+      });
+    if (e) visit(e, false);
+    return found;
+  };
+  const inWhere = bound(query.where);
+  if (inWhere) throw new AnalysisError(`Error in WHERE expression: Unknown column ${inWhere}.`);
+  const misplaced = [...(query.groupBy ?? []).map((g) => bound(g)), bound(query.having), ...query.select.map((s) => ('expr' in s ? bound(s.expr, true) : undefined))].find((b) => b !== undefined);
+  if (misplaced) throw new AnalysisError(`Window bounds column ${misplaced} can only be used in the SELECT clause of windowed aggregations and can not be passed to aggregate functions.`);
 }
 
 /** Whether an aggregate can retract a value (needed when the source is a table). */

@@ -1,93 +1,39 @@
 /**
- * Analysis of a SELECT over a single stream (no aggregation, no join, no window): resolves the
- * projection, names unaliased expressions as ksqlDB does, decides the output key (source keys kept
- * in the projection, or PARTITION BY) and produces a StreamQueryPlan.
+ * Analysis of a SELECT over a single stream or table without aggregation: resolves the projection,
+ * names unaliased expressions as ksqlDB does, decides the output key (source keys kept in the
+ * projection, or PARTITION BY) and turns table-function calls into synthetic columns.
  */
-import type { Expr, FunctionCall, Query, SelectItem, Star } from '../parser/ast.js';
-import type { Column, LogicalSchema } from '../types/schema.js';
+import type { Expr, Query } from '../parser/ast.js';
+import type { LogicalSchema } from '../types/schema.js';
 import type { CompileContext } from '../expr/compile.js';
 import { inferType } from '../expr/compile.js';
 import { formatExpression } from '../parser/format.js';
 import type { DataSource } from '../engine/metastore.js';
-import type { OutputColumn, StreamQueryPlan } from '../plan/logical/plan.js';
-import { LayoutScope, sourceLayout, type LayoutColumn } from './row-scope.js';
+import type { AnalyzedQuery, OutputColumn } from './analysis.js';
+import type { LayoutColumn } from './row-scope.js';
+import type { LayoutScope } from './row-scope.js';
 import { validateKeyType } from './source-schema.js';
 import { validateTimestampColumn } from './with-properties.js';
-import { resolveTableFunctionType } from './table-functions.js';
 import { AnalysisError } from '../errors.js';
-import { formatType, type SqlType } from '../types/sql-type.js';
 import { mapExpr, exprEquals } from './expr-utils.js';
+import { checkDuplicateNames, checkReservedNames, checkWhere, extractTableFunctions, typeColumns, type AnalyzeOptions, type Item } from './projection.js';
+import type { SourceRelation } from './relation.js';
 
-export interface AnalyzeOptions {
-  /** Name of the sink for error messages (`OUTPUT`), absent for transient queries. */
-  readonly sinkName?: string;
-  /**
-   * ksql.new.query.planner.enabled: source key columns may be left out of the projection (the
-   * output then has fewer key columns) and keys follow projection order.
-   */
-  readonly newQueryPlanner?: boolean;
-  /** A transient query: output columns are the projection in order, all as values. */
-  readonly transient?: boolean;
-  /** The sink's TIMESTAMP / TIMESTAMP_FORMAT properties, validated against the output schema. */
-  readonly timestampColumn?: string;
-  readonly timestampFormat?: string;
-}
-
-const RESERVED = new Set(['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND']);
-
-export function checkReservedNames(items: readonly Item[]): void {
-  for (const it of items) {
-    if (it.alias !== undefined && RESERVED.has(it.alias)) {
-      throw new AnalysisError(`\`${it.alias}\` is a reserved column name. You cannot use it as an alias for a column.`);
-    }
-    if (it.alias === undefined && it.expr.kind === 'ColumnRef' && RESERVED.has(it.expr.name)) {
-      throw new AnalysisError(`Reserved column name in select: \`${it.expr.name}\`. Please remove or alias the column.`);
-    }
-  }
-}
-
-/** Prefix type errors of a clause as ksqlDB does; unresolved-column errors keep their own wording. */
-export function clauseType(prefix: string, f: () => SqlType): SqlType {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof AnalysisError && !/cannot be resolved\.$/.test(e.message) && !e.message.startsWith(prefix)) {
-      if (prefix.startsWith('Invalid Select') && !e.message.startsWith('Cast of')) throw e;
-      throw new AnalysisError(prefix + e.message, e.pos);
-    }
-    throw e;
-  }
-}
-
-export function analyzeStreamQuery(query: Query, source: DataSource, alias: string | undefined, ctx: CompileContext, opts: AnalyzeOptions = {}): StreamQueryPlan {
+export function analyzeStreamQuery(query: Query, rel: SourceRelation, ctx: CompileContext, opts: AnalyzeOptions = {}): AnalyzedQuery {
+  if (query.from.kind !== 'Source' || rel.from.kind !== 'source') throw new AnalysisError('analyzeStreamQuery: not a single-source query');
   if (query.groupBy) throw new AnalysisError('Aggregations (GROUP BY) are not supported yet.');
   if (query.window) throw new AnalysisError('Windowed queries are not supported yet.');
   if (query.having) throw new AnalysisError('HAVING requires GROUP BY.');
-
-  const sourceNames = alias ? [alias, source.name] : [source.name];
-  const layout: LayoutColumn[] = sourceLayout(source);
-  const scope = new LayoutScope(layout, sourceNames, 'SELECT column');
-
-  if (query.where) {
-    let t: SqlType;
-    try {
-      t = clauseType('Error in WHERE expression: ', () => inferType(query.where!, scope.withClause('WHERE column'), ctx));
-    } catch (e) {
-      // ksqlDB names the offending expression after its message.
-      if (e instanceof AnalysisError && e.message.startsWith('Error in WHERE expression: ')) throw new AnalysisError(`${e.message}\nStatement: ${formatExpression(query.where)}`, e.pos);
-      throw e;
-    }
-    if (t.kind !== 'BOOLEAN' && t.kind !== 'NULL') {
-      throw new AnalysisError(`Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(query.where)} (${formatType(t)}) instead.`);
-    }
-  }
+  const source = rel.from.source;
+  const layout: LayoutColumn[] = [...rel.layout];
+  const scope = rel.scope('SELECT column') as LayoutScope;
+  checkWhere(query.where, scope, ctx);
 
   // Expand and name the select list (names avoid the source's column names, as ksqlDB's do).
-  const items = expandSelect(query.select, source, sourceNames, scope, ctx, opts.transient === true);
+  const items = rel.expand(query.select, ctx, opts.transient === true);
   // Transient queries may select pseudo columns as they are.
   if (!opts.transient) checkReservedNames(items);
-  const sourceColumnNames = new Set([...source.schema.key, ...source.schema.value, ...source.schema.headers].map((c) => c.name));
-  const named = nameColumns(items, sourceColumnNames);
+  const named = rel.name(items);
 
   let keyColumns: OutputColumn[];
   let valueColumns: OutputColumn[];
@@ -104,31 +50,13 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
   }
 
   // Table functions become synthetic columns appended to the layout.
-  const tableFunctions: { call: FunctionCall; index: number }[] = [];
-  const rewriteTableFunctions = (e: Expr): Expr =>
-    mapExpr(e, (node) => {
-      if (node.kind !== 'FunctionCall' || !ctx.functions.table(node.name)) return undefined;
-      const existing = tableFunctions.find((tf) => exprEquals(tf.call, node));
-      if (existing) return { kind: 'ColumnRef', name: layout[existing.index]!.name };
-      const type = resolveTableFunctionType(node, scope, ctx);
-      const index = layout.length;
-      layout.push({ name: `$TF${tableFunctions.length}`, type, role: 'SYNTHETIC' });
-      tableFunctions.push({ call: node, index });
-      return { kind: 'ColumnRef', name: layout[index]!.name };
-    });
-  const rewrite = (cols: OutputColumn[]) => cols.map((c) => ({ name: c.name, expr: rewriteTableFunctions(c.expr) }));
-  keyColumns = rewrite(keyColumns);
-  valueColumns = rewrite(valueColumns);
-  const extScope = new LayoutScope(layout, sourceNames, 'SELECT column');
+  const columns = { keyColumns, valueColumns };
+  const tableFunctions = extractTableFunctions(columns, layout, scope, ctx);
+  if (tableFunctions.length > 0 && source.type === 'TABLE') throw new AnalysisError('Table source is not supported with table functions');
+  ({ keyColumns, valueColumns } = columns);
+  const extScope = rel.scope('SELECT column', layout);
 
-  // Types of the output columns.
-  const typed = (cols: OutputColumn[], ns: 'KEY' | 'VALUE'): Column[] =>
-    cols.map((c) => {
-      const type = clauseType('Invalid Select: ', () => inferType(c.expr, extScope, ctx));
-      if (type.kind === 'NULL') throw new AnalysisError(`Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).`);
-      return { name: c.name, type, namespace: ns };
-    });
-  const outputSchema: LogicalSchema = { key: typed(keyColumns, 'KEY'), value: typed(valueColumns, 'VALUE'), headers: [] };
+  const outputSchema: LogicalSchema = { key: typeColumns(keyColumns, 'KEY', extScope, ctx), value: typeColumns(valueColumns, 'VALUE', extScope, ctx), headers: [] };
   if (opts.timestampColumn !== undefined) validateTimestampColumn(opts.timestampColumn, [...outputSchema.key, ...outputSchema.value], opts.timestampFormat);
   if (missingKeys.length > 0) {
     const list = missingKeys.join(', ');
@@ -137,104 +65,22 @@ export function analyzeStreamQuery(query: Query, source: DataSource, alias: stri
     );
   }
   for (const k of outputSchema.key) validateKeyType(k);
-  const seen = new Set<string>();
-  for (const c of [...outputSchema.key, ...outputSchema.value]) {
-    if (seen.has(c.name)) throw new AnalysisError(`Duplicate column names:\n\t${c.name}`);
-    seen.add(c.name);
-  }
+  checkDuplicateNames([...outputSchema.key, ...outputSchema.value]);
 
   return {
-    kind: 'streamQuery',
-    source,
-    sourceNames,
+    from: rel.from,
+    resultType: source.type,
     layout,
     ...(query.where ? { where: query.where } : {}),
     tableFunctions,
+    ...(query.partitionBy ? { partitionBy: keyColumns.map((k) => k.expr) } : {}),
     keyColumns,
     valueColumns,
     outputSchema,
-    rekeyed: query.partitionBy !== undefined,
     ...(opts.timestampColumn !== undefined ? { timestampColumn: opts.timestampColumn } : {}),
     ...(opts.timestampFormat !== undefined ? { timestampFormat: opts.timestampFormat } : {}),
     ...(query.limit !== undefined ? { limit: query.limit } : {}),
   };
-}
-
-export interface Item {
-  readonly expr: Expr;
-  readonly alias?: string;
-  /** Expanded from `*`: the column keeps its role (a key stays a key). */
-  readonly fromStar?: boolean;
-}
-
-export function expandSelect(
-  select: readonly (SelectItem | Star)[],
-  source: DataSource,
-  sourceNames: readonly string[],
-  scope: LayoutScope,
-  ctx: CompileContext,
-  /** Transient queries on windowed sources: `*` includes WINDOWSTART and WINDOWEND after the keys. */
-  withWindowBounds = false,
-): Item[] {
-  const out: Item[] = [];
-  for (const s of select) {
-    if ('kind' in s && s.kind === 'Star' && s.base !== undefined) {
-      // `struct->*`: one column per field of the struct, named after the field.
-      const t = inferType(s.base, scope, ctx);
-      if (t.kind !== 'STRUCT') throw new AnalysisError(`Expected STRUCT type for ${formatExpression(s.base)}->*, got ${formatType(t)}`);
-      for (const f of t.fields) out.push({ expr: { kind: 'Dereference', base: s.base, field: f.name }, alias: f.name });
-      continue;
-    }
-    if ('kind' in s && s.kind === 'Star') {
-      if (s.source !== undefined && !sourceNames.includes(s.source)) throw new AnalysisError(`'${s.source}' is not a valid stream/table name or alias.`);
-      for (const c of source.schema.key) out.push({ expr: { kind: 'ColumnRef', name: c.name }, fromStar: true });
-      if (withWindowBounds && source.window) {
-        for (const b of ['WINDOWSTART', 'WINDOWEND']) out.push({ expr: { kind: 'ColumnRef', name: b }, fromStar: true });
-      }
-      for (const c of [...source.schema.value, ...source.schema.headers]) out.push({ expr: { kind: 'ColumnRef', name: c.name }, fromStar: true });
-      continue;
-    }
-    const item = s as SelectItem;
-    if (item.expr.kind === 'Star') {
-      out.push(...expandSelect([item.expr], source, sourceNames, scope, ctx, withWindowBounds));
-      continue;
-    }
-    out.push(item.alias !== undefined ? { expr: item.expr, alias: item.alias } : { expr: item.expr });
-  }
-  return out;
-}
-
-/** ksqlDB naming: aliases as given; columns keep their name; struct fields their field name; the rest KSQL_COL_n. */
-export function nameColumns(items: readonly Item[], sourceColumnNames: ReadonlySet<string>): (OutputColumn & { fromStar?: boolean })[] {
-  const taken = new Set<string>(sourceColumnNames);
-  for (const it of items) if (it.alias) taken.add(it.alias);
-  // Names of plain column references are theirs; only struct fields and expressions get new names.
-  const explicit = new Set<string>();
-  for (const it of items) {
-    if (it.alias) explicit.add(it.alias);
-    else if (it.expr.kind === 'ColumnRef') explicit.add(it.expr.name);
-  }
-  let generated = 0;
-  const out: (OutputColumn & { fromStar?: boolean })[] = [];
-  for (const it of items) {
-    let name = it.alias;
-    if (name === undefined) {
-      if (it.expr.kind === 'ColumnRef') name = it.expr.name;
-      else if (it.expr.kind === 'Dereference') name = it.expr.field;
-      if (name !== undefined && it.expr.kind === 'Dereference' && (taken.has(name) || explicit.has(name))) {
-        let n = 1;
-        while (taken.has(`${name}_${n}`)) n++;
-        name = `${name}_${n}`;
-      }
-      if (name === undefined) {
-        while (taken.has(`KSQL_COL_${generated}`)) generated++;
-        name = `KSQL_COL_${generated++}`;
-      }
-      taken.add(name);
-    }
-    out.push({ name, expr: it.expr, ...(it.fromStar ? { fromStar: true } : {}) });
-  }
-  return out;
 }
 
 /** Without PARTITION BY, source key columns selected as bare columns stay keys (in projection order). */

@@ -1,24 +1,31 @@
 /**
- * The aggregation operator: GROUP BY over a stream or a table, optionally windowed (tumbling,
- * hopping, session), with HAVING and EMIT CHANGES / EMIT FINAL. Accumulators live in the query's
- * SQLite state (KvStore / WindowStore) with a cache in front; every update emits the new row of the
- * output table (or a tombstone when HAVING stops matching), as ksqlDB does with caching disabled.
+ * The aggregation operator: GROUP BY over a stream or a table (a source, or a join's output),
+ * optionally windowed (tumbling, hopping, session), with HAVING and EMIT CHANGES / EMIT FINAL.
+ * Accumulators live in the query's SQLite state (KvStore / WindowStore) with a cache in front; every
+ * update emits the new row of the output table (or a tombstone when HAVING stops matching), as
+ * ksqlDB does with caching disabled.
+ *
+ * It runs an aggregation's steps together (group-by, aggregate, HAVING filter, projection, suppress):
+ * HAVING must know whether a group's previous row passed, to delete it downstream only then, and only
+ * the aggregate's state knows (ksqlDB carries the old value in every table change for this).
  *
  * Event time: each record's window is chosen from its timestamp; stream time is the highest
  * timestamp seen per task partition, and a record whose window closed (end + grace <= stream time)
  * is dropped as late. When the GROUP BY changes the key, ksqlDB repartitions: the task partition is
  * then the partition of the new key, which we compute without writing a repartition topic.
  */
-import type { AggregateQueryPlan } from '../plan/logical/plan.js';
+import type { Expr } from '../parser/ast.js';
+import type { AggregateCall, WindowPlan } from '../analyzer/analysis.js';
 import type { Aggregator } from '../functions/aggregate/types.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
-import { LayoutScope } from '../analyzer/row-scope.js';
+import { LayoutScope, type LayoutColumn } from '../analyzer/row-scope.js';
 import type { KvStore, StateDb, WindowKey, WindowStore } from '../storage/state/state-db.js';
 import { decodeValue, encodeValue, keyString } from '../storage/state/value-codec.js';
 import type { WindowBounds } from '../serde/windowed.js';
 import type { ViewRow, ViewSource } from '../storage/state/materialized-view.js';
 import type { Serde } from '../serde/serde.js';
 import { partitionForKey } from '../storage/log/partitioner.js';
+import type { OutputConsumer, RowConsumer } from './operator.js';
 
 /** Accumulators of one group (or one group's window) and the timestamp of its last update. */
 interface GroupState {
@@ -29,28 +36,40 @@ interface GroupState {
   passed?: boolean;
 }
 
-export type AggregateEmit = (key: readonly unknown[], value: readonly unknown[] | null, ts: number, window?: WindowBounds) => void;
-
-export interface AggregateInput {
-  readonly row: unknown[];
-  /** The record had no value: a delete for table sources (ignored for streams). */
-  readonly nullValue: boolean;
-  readonly ts: number;
-  readonly partition: number;
-  /** The source record's key bytes (identity of a table row). */
-  readonly sourceKey: string;
-  /** The group key, already computed (and WHERE applied) before a repartition topic. */
-  readonly groupKey?: unknown[];
+/** An aggregation's steps, resolved against its input (the group-by step's input rows). */
+export interface AggregateSpec {
+  readonly inputScope: LayoutScope;
+  readonly groupBy: readonly Expr[];
+  readonly aggregates: readonly AggregateCall[];
+  readonly window?: WindowPlan;
+  /** The aggregated row: group key values, aggregate results, WINDOWSTART / WINDOWEND. */
+  readonly aggLayout: readonly LayoutColumn[];
+  /** The projection over the aggregated row. */
+  readonly keyColumns: readonly Expr[];
+  readonly valueColumns: readonly Expr[];
+  readonly having?: Expr;
+  readonly emitFinal: boolean;
+  /** The input is a table: each row replaces (retracts) the previous row of its key. */
+  readonly tableInput: boolean;
+  /** GROUP BY is not the input's key: a group's task is the partition of its new key. */
+  readonly repartitioned: boolean;
 }
 
-export class AggregateOperator implements ViewSource {
+/** Where the operator reads what its input rows do not carry. */
+export interface AggregateInputContext {
+  /** The partition of the input record being processed. */
+  partition(): number;
+  /** Table input: the identity of a row (its key), to retract its previous version. */
+  identity(row: readonly unknown[]): string;
+}
+
+export class AggregateOperator implements RowConsumer, ViewSource {
   private readonly aggregators: Aggregator[];
   private readonly groupFns: ((row: readonly unknown[]) => unknown)[];
   private readonly argFns: ((row: readonly unknown[]) => unknown)[][];
   private readonly argScratch: unknown[][];
   /** Window bounds handed to emit() for EMIT CHANGES outputs (read at once downstream, never kept). */
   private readonly bounds = { start: 0, end: 0 };
-  private readonly where?: (row: readonly unknown[]) => unknown;
   private readonly keyOut: ((row: readonly unknown[]) => unknown)[];
   private readonly valueOut: ((row: readonly unknown[]) => unknown)[];
   private readonly having?: (row: readonly unknown[]) => unknown;
@@ -64,24 +83,24 @@ export class AggregateOperator implements ViewSource {
   private readonly pendingFinal = new Map<string, { key: unknown[]; window: WindowBounds; closeAt: number }>();
 
   constructor(
-    private readonly plan: AggregateQueryPlan,
+    private readonly plan: AggregateSpec,
     ctx: CompileContext,
     private readonly state: StateDb,
-    private readonly emit: AggregateEmit,
+    private readonly out: OutputConsumer,
+    private readonly input: AggregateInputContext,
     config: Readonly<Record<string, string>>,
     /** Serializes group keys to find their partition when the query re-keys (stream time per task). */
     private readonly keySerde: Serde | undefined,
     private readonly partitions: number,
   ) {
-    const scope = new LayoutScope(plan.layout, plan.sourceNames, 'SELECT column');
+    const scope = plan.inputScope;
     this.aggregators = plan.aggregates.map((a) => a.overload.create(a.resolved, a.init, config));
     this.groupFns = plan.groupBy.map((g) => compileExpression(g, scope, ctx).evaluate);
     this.argFns = plan.aggregates.map((a) => a.argExprs.map((e) => compileExpression(e, scope, ctx).evaluate));
     this.argScratch = this.argFns.map((fns) => new Array<unknown>(fns.length));
-    if (plan.where) this.where = compileExpression(plan.where, scope, ctx).evaluate;
     const aggScope = new LayoutScope(plan.aggLayout, [], 'SELECT column');
-    this.keyOut = plan.keyColumns.map((c) => compileExpression(c.expr, aggScope, ctx).evaluate);
-    this.valueOut = plan.valueColumns.map((c) => compileExpression(c.expr, aggScope, ctx).evaluate);
+    this.keyOut = plan.keyColumns.map((e) => compileExpression(e, aggScope, ctx).evaluate);
+    this.valueOut = plan.valueColumns.map((e) => compileExpression(e, aggScope, ctx).evaluate);
     if (plan.having) this.having = compileExpression(plan.having, aggScope, ctx).evaluate;
 
     const aggs = this.aggregators;
@@ -94,7 +113,7 @@ export class AggregateOperator implements ViewSource {
     };
     if (plan.window) this.windows = state.windows('agg', codec);
     else this.groups = state.kv('agg', codec);
-    if (plan.source.type === 'TABLE') {
+    if (plan.tableInput) {
       this.sourceRows = state.kv<unknown[]>('source', { encode: encodeValue, decode: (t) => decodeValue(t) as unknown[] });
     }
     this.meta = state.kv('meta', { encode: (v) => JSON.stringify(v), decode: (t) => JSON.parse(t) as Record<string, number> });
@@ -102,56 +121,53 @@ export class AggregateOperator implements ViewSource {
     if (saved) for (const [p, t] of Object.entries(saved)) this.streamTime.set(Number(p), t);
   }
 
-  process(input: AggregateInput): void {
-    if (this.sourceRows) return this.processTableRow(input);
-    if (input.nullValue) return;
-    const row = input.row;
-    let key: unknown[] | null;
-    if (input.groupKey !== undefined) key = input.groupKey;
-    else {
-      if (this.where && this.where(row) !== true) return;
-      key = this.groupKey(row);
-      if (key === null) return;
-    }
+  push(row: unknown[], ts: number, nullValue: boolean): void {
+    if (this.sourceRows) return this.processTableRow(row, ts, nullValue);
+    if (nullValue) return;
+    const key = this.groupKey(row);
+    if (key !== null) this.processKeyed(row, ts, key, this.input.partition());
+  }
+
+  /** A stream row whose group key is known (computed before a repartition topic). */
+  processKeyed(row: readonly unknown[], ts: number, key: unknown[], partition: number): void {
     const args = this.argsOnce(row);
-    const task = this.plan.window || this.state.tracksTasks ? this.taskPartition(key, input.partition) : input.partition;
+    const task = this.plan.window || this.state.tracksTasks ? this.taskPartition(key, partition) : partition;
     // A re-keyed group's state belongs to the task of its new key (where a repartition topic would send it).
     this.state.task = task;
     if (!this.plan.window) {
-      this.updateGroup(key, args, input.ts, +1);
+      this.updateGroup(key, args, ts, +1);
       return;
     }
-    const streamTime = Math.max(this.streamTime.get(task) ?? -Infinity, input.ts);
+    const streamTime = Math.max(this.streamTime.get(task) ?? -Infinity, ts);
     this.streamTime.set(task, streamTime);
-    if (this.plan.window.kind === 'SESSION') this.updateSession(key, args, input.ts, streamTime);
-    else this.updateTimeWindows(key, args, input.ts, streamTime);
+    if (this.plan.window.kind === 'SESSION') this.updateSession(key, args, ts, streamTime);
+    else this.updateTimeWindows(key, args, ts, streamTime);
     if (this.plan.emitFinal) this.emitClosed(streamTime);
   }
 
-  /** Table source: retract the row's previous version from its group, then add the new one. */
-  private processTableRow(input: AggregateInput): void {
+  /**
+   * Table input: retract the row's previous version from its group, then add the new one. (A row
+   * that no longer passes WHERE arrives as a delete: the table filter before this made it one.)
+   */
+  private processTableRow(row: unknown[], ts: number, nullValue: boolean): void {
     const store = this.sourceRows!;
-    const old = store.get(input.sourceKey);
-    const passes = (r: unknown[]) => !this.where || this.where(r) === true;
-    const neu = input.nullValue ? undefined : input.row;
-    store.put(input.sourceKey, neu);
-    const oldKey = old && passes(old) ? this.groupKey(old) : null;
-    const newKey = neu && passes(neu) ? this.groupKey(neu) : null;
+    const id = this.input.identity(row);
+    const old = store.get(id);
+    const neu = nullValue ? undefined : row;
+    store.put(id, neu);
+    const oldKey = old ? this.groupKey(old) : null;
+    const newKey = neu ? this.groupKey(neu) : null;
     if (oldKey !== null && newKey !== null && keyString(oldKey) === keyString(newKey)) {
       // Same group: one update (retract and add), one output.
-      this.updateGroup(newKey, this.args(neu!), input.ts, 0, this.args(old!));
+      this.updateGroup(newKey, this.args(neu!), ts, 0, this.args(old!));
       return;
     }
-    if (oldKey !== null) this.updateGroup(oldKey, this.args(old!), input.ts, -1);
-    if (newKey !== null) this.updateGroup(newKey, this.args(neu!), input.ts, +1);
+    if (oldKey !== null) this.updateGroup(oldKey, this.args(old!), ts, -1);
+    if (newKey !== null) this.updateGroup(newKey, this.args(neu!), ts, +1);
   }
 
-  /**
-   * The serialized group key of a stream row that passes WHERE (null: the row is dropped), for
-   * the repartition topic of a re-keying aggregation.
-   */
+  /** The serialized group key of a stream row (null: the row is dropped), for the repartition topic of a re-keying aggregation. */
   groupKeyBytes(row: readonly unknown[]): Buffer | null {
-    if (this.where && this.where(row) !== true) return null;
     const key = this.groupKey(row);
     return key === null || !this.keySerde ? null : this.keySerde.serialize(key);
   }
@@ -257,7 +273,7 @@ export class AggregateOperator implements ViewSource {
       g = { key, ts: Math.max(g.ts, s.value.ts), accs: g.accs.map((acc, i) => this.aggregators[i]!.merge!(acc, s.value.accs[i])) };
       this.windows!.put(ks, s.start, s.end, undefined);
       // The merged-away session is deleted downstream.
-      if (!this.plan.emitFinal) this.emit(this.outputKey(g.key, s), null, s.value.ts, { start: s.start, end: s.end });
+      if (!this.plan.emitFinal) this.out.write(this.outputKey(g.key, s), null, s.value.ts, { start: s.start, end: s.end });
       else this.pendingFinal.delete(`${keyString(key)}|${s.start}|${s.end}`);
     }
     for (let i = 0; i < this.aggregators.length; i++) g.accs[i] = this.aggregators[i]!.add(g.accs[i], args[i]!);
@@ -311,20 +327,20 @@ export class AggregateOperator implements ViewSource {
     const key = evaluateAll(this.keyOut, row);
     if (this.having && this.having(row) !== true) {
       // Like a KTable filter: only a row that was there before needs deleting.
-      if (g.passed) this.emit(key, null, g.ts, window);
+      if (g.passed) this.out.write(key, null, g.ts, window);
       g.passed = false;
       return;
     }
     g.passed = true;
-    this.emit(key, evaluateAll(this.valueOut, row), g.ts, window);
+    this.out.write(key, evaluateAll(this.valueOut, row), g.ts, window);
   }
 
   /**
    * Whether pull queries can read this operator's store as the table (AggregateView): the output
    * key must be the group key itself, and EMIT FINAL tables show only closed windows.
    */
-  static servesView(plan: AggregateQueryPlan): boolean {
-    return !plan.emitFinal && plan.keyColumns.length === plan.groupBy.length && plan.keyColumns.every((c, i) => c.expr.kind === 'ColumnRef' && c.expr.name === `$KEY${i}`);
+  static servesView(plan: Pick<AggregateSpec, 'emitFinal' | 'keyColumns' | 'groupBy' | 'aggLayout'>): boolean {
+    return !plan.emitFinal && plan.keyColumns.length === plan.groupBy.length && plan.keyColumns.every((e, i) => e.kind === 'ColumnRef' && e.name === plan.aggLayout[i]!.name);
   }
 
   /** The table row of a group as the query last emitted it; undefined when HAVING hides it. */

@@ -12,8 +12,8 @@
  * Every node emits events to its parent (nested joins are always the left input) or, at the root,
  * to the query's projection and sink. State lives in the query's SQLite state (src/storage/state).
  */
-import type { JoinNode, JoinQueryPlan } from '../analyzer/join-query.js';
-import { JoinScope } from '../analyzer/join-query.js';
+import type { Expr } from '../parser/ast.js';
+import type { LayoutScope } from '../analyzer/row-scope.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 import type { KvStore, StateDb, WindowStore } from '../storage/state/state-db.js';
 import { decodeValue, encodeValue, keyString } from '../storage/state/value-codec.js';
@@ -27,6 +27,30 @@ export interface JoinEvent {
 }
 
 export type JoinEmit = (e: JoinEvent) => void;
+
+/** One join step, resolved against the join tree's row (every source's columns, then ROWKEY). */
+export interface JoinSpec {
+  readonly type: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+  readonly leftKind: 'STREAM' | 'TABLE';
+  readonly rightKind: 'STREAM' | 'TABLE';
+  /** Table-table join on a column of the left table that is not its key. */
+  readonly foreignKey: boolean;
+  readonly within?: { readonly beforeMs: number; readonly afterMs: number; readonly graceMs: number; readonly explicitGrace: boolean };
+  /** The join expressions, over `scope`. */
+  readonly leftKey: Expr;
+  readonly rightKey: Expr;
+  /** The join tree's row: every source's columns, then the join key (last). */
+  readonly scope: LayoutScope;
+  /** Row columns the left input fills, as [from, to) ranges (the key slot included). */
+  readonly leftRanges: readonly (readonly [number, number])[];
+  /** Row columns the right input (a source) fills. */
+  readonly rightRange: readonly [number, number];
+  /** Where each side's WINDOWSTART is in the row, for windowed sources (-1: not windowed). */
+  readonly leftWindowAt: number;
+  readonly rightWindowAt: number;
+  /** A nested join on the left. */
+  readonly left?: JoinSpec;
+}
 
 interface Stored {
   readonly row: unknown[];
@@ -63,7 +87,7 @@ function isEmpty(store: WindowStore<Stored[]>): boolean {
 const isPrimitiveKey = (k: unknown): k is number | string => typeof k === 'number' || typeof k === 'string';
 
 /** Copy the columns of `sources` from `from` into `into`. */
-function fill(into: unknown[], from: readonly unknown[], ranges: readonly [number, number][]): void {
+function fill(into: unknown[], from: readonly unknown[], ranges: readonly (readonly [number, number])[]): void {
   for (let r = 0; r < ranges.length; r++) {
     const range = ranges[r]!;
     for (let i = range[0], end = range[1]; i < end; i++) into[i] = from[i];
@@ -75,8 +99,8 @@ export class JoinRuntime {
   private readonly keyIndex: number;
   private readonly leftKey: (row: readonly unknown[]) => unknown;
   private readonly rightKey: (row: readonly unknown[]) => unknown;
-  private readonly leftRanges: [number, number][];
-  private readonly rightRanges: [number, number][];
+  private readonly leftRanges: readonly (readonly [number, number])[];
+  private readonly rightRanges: readonly (readonly [number, number])[];
   readonly leftChild?: JoinRuntime;
   // state
   private readonly leftTable?: KvStore<Stored>;
@@ -90,37 +114,21 @@ export class JoinRuntime {
   private heldSeq = 0;
 
   constructor(
-    private readonly node: JoinNode,
-    plan: JoinQueryPlan,
+    private readonly node: JoinSpec,
     ctx: CompileContext,
     state: StateDb,
     private readonly emit: JoinEmit,
     id: string,
   ) {
-    const scope = new JoinScope(plan.sources, plan.layout, 'JOIN ON column');
-    this.width = plan.layout.length;
+    this.width = node.scope.layout.length;
     this.keyIndex = this.width - 1;
-    const lk = compileExpression(node.leftKey, scope, ctx).evaluate;
-    const rk = compileExpression(node.rightKey, scope, ctx).evaluate;
+    this.leftKey = compileExpression(node.leftKey, node.scope, ctx).evaluate;
+    this.rightKey = compileExpression(node.rightKey, node.scope, ctx).evaluate;
     // Windowed sources join on key and window: the window bounds are part of the join key.
-    const windowAt = (si: number) => {
-      const src = plan.sources[si]!;
-      return src.source.window ? src.offset + src.layout.findIndex((c) => c.name === 'WINDOWSTART') : -1;
-    };
-    const lw = typeof node.left === 'number' ? windowAt(node.left) : -1;
-    const rw = windowAt(node.right);
-    this.leftKey = lk;
-    this.rightKey = rk;
-    if (lw >= 0 && rw >= 0) {
-      this.windowed = { lw, rw };
-    }
-    const range = (i: number): [number, number] => [plan.sources[i]!.offset, plan.sources[i]!.offset + plan.sources[i]!.layout.length];
-    const leftSources = typeof node.left === 'number' ? [node.left] : node.left.sources;
-    this.leftRanges = [...leftSources.map(range), [this.keyIndex, this.keyIndex + 1]];
-    this.rightRanges = [range(node.right)];
-    if (typeof node.left !== 'number') {
-      this.leftChild = new JoinRuntime(node.left, plan, ctx, state, (e) => this.onLeft(e), `${id}l`);
-    }
+    if (node.leftWindowAt >= 0 && node.rightWindowAt >= 0) this.windowed = { lw: node.leftWindowAt, rw: node.rightWindowAt };
+    this.leftRanges = node.leftRanges;
+    this.rightRanges = [node.rightRange];
+    if (node.left) this.leftChild = new JoinRuntime(node.left, ctx, state, (e) => this.onLeft(e), `${id}l`);
     if (node.leftKind === 'STREAM' && node.rightKind === 'STREAM') {
       this.leftBuf = state.windows(`${id}_lbuf`, listCodec);
       this.rightBuf = state.windows(`${id}_rbuf`, listCodec);

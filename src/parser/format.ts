@@ -9,20 +9,47 @@ import type { Expr, TypeNode } from './ast.js';
 export interface FormatOptions {
   /** Names for which this returns true are printed back-quoted (ksqlDB's FormatOptions). Default: none. */
   readonly quote?: (name: string) => boolean;
+  /**
+   * Text that parses back to the same expression (stored query plans): identifiers quoted when they
+   * need it, negated predicates as `x NOT IN (...)` (ksqlDB prints `(NOT (x IN (...)))`, which means
+   * something else for NULL), typed and bytes literals as written.
+   */
+  readonly exact?: boolean;
 }
 
 const NEVER = (): boolean => false;
 
 export function formatExpression(e: Expr, options: FormatOptions = {}): string {
-  return new Formatter(options.quote ?? NEVER).expr(e);
+  return new Formatter(options.exact ? needsQuotes : (options.quote ?? NEVER), options.exact === true).expr(e);
 }
 
 export function formatType(t: TypeNode, options: FormatOptions = {}): string {
-  return new Formatter(options.quote ?? NEVER).type(t);
+  return new Formatter(options.exact ? needsQuotes : (options.quote ?? NEVER), options.exact === true).type(t);
+}
+
+/** Words the grammar does not accept as bare identifiers (grammar/ksql.peggy, RESERVED). */
+const RESERVED = new Set([
+  'SELECT', 'FROM', 'AS', 'ALL', 'DISTINCT', 'WHERE', 'WITHIN', 'WINDOW', 'GROUP', 'BY', 'HAVING',
+  'LIMIT', 'AT', 'OR', 'AND', 'IN', 'NOT', 'EXISTS', 'BETWEEN', 'LIKE', 'IS', 'NULL', 'TRUE',
+  'FALSE', 'MILLISECOND', 'YEARS', 'MONTHS', 'DAYS', 'HOURS', 'MINUTES', 'SECONDS',
+  'MILLISECONDS', 'TUMBLING', 'HOPPING', 'SIZE', 'ADVANCE', 'RETENTION', 'CASE', 'WHEN', 'THEN',
+  'ELSE', 'END', 'JOIN', 'FULL', 'OUTER', 'INNER', 'LEFT', 'RIGHT', 'ON', 'WITH', 'VALUES',
+  'CREATE', 'TABLE', 'TOPIC', 'STREAM', 'STREAMS', 'INSERT', 'DELETE', 'INTO', 'DESCRIBE',
+  'EXTENDED', 'PRINT', 'CAST', 'LIST', 'TOPICS', 'QUERY', 'QUERIES', 'TERMINATE', 'LOAD', 'DROP',
+  'TO', 'RENAME', 'SAMPLE', 'EXPORT', 'CATALOG', 'PROPERTIES', 'BEGINNING', 'UNSET', 'RUN',
+  'SCRIPT', 'DECIMAL', 'CONNECTOR', 'CONNECTORS', 'NAMESPACE', 'MATERIALIZED', 'VIEW',
+]);
+
+/** Whether an identifier must be back-quoted to read back as itself (lower case, symbols, reserved words). */
+export function needsQuotes(name: string): boolean {
+  return !/^[A-Z_][A-Z0-9_@]*$/.test(name) || RESERVED.has(name);
 }
 
 class Formatter {
-  constructor(private readonly quote: (name: string) => boolean) {}
+  constructor(
+    private readonly quote: (name: string) => boolean,
+    private readonly exact: boolean,
+  ) {}
 
   private name(n: string): string {
     return this.quote(n) ? '`' + n.replace(/`/g, '``') + '`' : n;
@@ -36,7 +63,14 @@ class Formatter {
     return `(${this.expr(left)} ${op} ${this.expr(right)})`;
   }
 
-  private negate(not: boolean, text: string): string {
+  /**
+   * A negatable predicate `(value KEYWORD rest)`: `(NOT (x IN ...))` as ksqlDB prints it; in exact text
+   * the negation stays inside, `(x NOT IN ...)`.
+   */
+  private predicate(not: boolean, value: Expr, keyword: string, rest: string): string {
+    const v = this.expr(value);
+    if (not && this.exact) return `(${v} NOT ${keyword} ${rest})`;
+    const text = `(${v} ${keyword} ${rest})`;
     return not ? `(NOT ${text})` : text;
   }
 
@@ -57,9 +91,9 @@ class Formatter {
       case 'StringLiteral':
         return quoteString(e.value);
       case 'BytesLiteral':
-        return formatBytes(e.hex);
+        return this.exact ? `X'${e.hex}'` : formatBytes(e.hex);
       case 'TypedLiteral':
-        return e.value;
+        return this.exact ? `${e.type} ${quoteString(e.value)}` : e.value;
       case 'IntervalLiteral':
         return `${e.value} ${e.unit}`;
       case 'IntervalUnit':
@@ -73,9 +107,9 @@ class Formatter {
       case 'FunctionCall':
         return `${this.name(e.name)}(${this.list(e.args)})`;
       case 'Lambda':
-        return `(${e.params.join(', ')}) => ${this.expr(e.body)}`;
+        return `(${e.params.map((p) => this.name(p)).join(', ')}) => ${this.expr(e.body)}`;
       case 'LambdaVariable':
-        return e.name;
+        return this.name(e.name);
       case 'Cast':
         return `CAST(${this.expr(e.expr)} AS ${this.type(e.type)})`;
       case 'CaseExpr': {
@@ -87,17 +121,18 @@ class Formatter {
         return `(${parts.join(' ')})`;
       }
       case 'Between':
-        return this.negate(e.not, `(${this.expr(e.value)} BETWEEN ${this.expr(e.low)} AND ${this.expr(e.high)})`);
+        return this.predicate(e.not, e.value, 'BETWEEN', `${this.expr(e.low)} AND ${this.expr(e.high)}`);
       case 'InList':
-        return this.negate(e.not, `(${this.expr(e.value)} IN (${this.list(e.list)}))`);
+        return this.predicate(e.not, e.value, 'IN', `(${this.list(e.list)})`);
       case 'Like': {
-        const escape = e.escape === undefined ? '' : ` ESCAPE '${e.escape}'`;
-        return this.negate(e.not, `(${this.expr(e.value)} LIKE ${this.expr(e.pattern)}${escape})`);
+        const escape = e.escape === undefined ? '' : ` ESCAPE ${quoteString(e.escape)}`;
+        return this.predicate(e.not, e.value, 'LIKE', `${this.expr(e.pattern)}${escape}`);
       }
       case 'IsNull':
         return `(${this.expr(e.value)} IS ${e.not ? 'NOT ' : ''}NULL)`;
       case 'IsDistinctFrom':
-        return this.negate(e.not, this.binary('IS DISTINCT FROM', e.left, e.right));
+        if (e.not && this.exact) return this.binary('IS NOT DISTINCT FROM', e.left, e.right);
+        return e.not ? `(NOT ${this.binary('IS DISTINCT FROM', e.left, e.right)})` : this.binary('IS DISTINCT FROM', e.left, e.right);
       case 'Comparison':
         return this.binary(e.op, e.left, e.right);
       case 'Arithmetic':

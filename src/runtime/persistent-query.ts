@@ -14,27 +14,19 @@
  * tasks as the group's assignment changes. Re-keying aggregations over streams run in two stages
  * through a repartition topic (repartition.ts).
  */
-import type { Log, LogConsumer, LogRecord, ProduceRecord, TopicPartition } from '../storage/log/log.js';
-import { fromRepartitionRecord, toRepartitionRecord } from './repartition.js';
-import type { AggregateQueryPlan, StreamQueryPlan, SinkSpec } from '../plan/logical/plan.js';
+import type { Log, LogConsumer, LogRecord, TopicPartition } from '../storage/log/log.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { SqlType } from '../types/sql-type.js';
-import type { LogicalSchema } from '../types/schema.js';
-import { createSourceDecoder, type RecordErrorSink } from '../operators/source.js';
-import { compileStreamPipeline } from '../operators/stream-pipeline.js';
-import { SinkWriter } from '../operators/sink.js';
-import { compileTimestampExtractor } from '../operators/timestamp.js';
-import { AggregateOperator } from '../operators/aggregate.js';
-import { createSerde } from '../serde/index.js';
 import type { StateDb } from '../storage/state/state-db.js';
-import type { WindowBounds } from '../serde/windowed.js';
 import type { ProcessingLog } from './processing-log.js';
 import type { Changelog } from './changelog.js';
-import { AggregateView, type TableView } from '../storage/state/materialized-view.js';
-import type { JoinQueryPlan } from '../analyzer/join-query.js';
-import { JoinScope } from '../analyzer/join-query.js';
-import { JoinRuntime, type JoinEvent } from '../operators/join.js';
-import { compileExpression, type CompileContext } from '../expr/compile.js';
+import type { TableView } from '../storage/state/materialized-view.js';
+import type { RecordErrorSink } from '../operators/source.js';
+import type { RecordContext } from '../operators/operator.js';
+import { sourceSteps, type QueryPlan, type SinkStep } from '../plan/steps.js';
+import { buildTask, type QueryTask } from './task-builder.js';
+import { QueryStats } from './query-stats.js';
+import { InternalError } from '../errors.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
 
@@ -54,7 +46,6 @@ export const STATEFUL_BATCH_RECORDS = 100_000;
  * after a crash replays — at most about this much work; ksqlDB commits every 2 s by default.
  */
 export const BATCH_MAX_MS = 1_000;
-export type QueryPlan = StreamQueryPlan | AggregateQueryPlan | JoinQueryPlan;
 
 export interface QueryDeps {
   readonly log: Log;
@@ -74,9 +65,9 @@ export interface QueryDeps {
   readonly changelog?: Changelog;
   /** On Kafka, for a re-keying aggregation over a stream: its repartition topic (src/runtime/repartition.ts). */
   readonly repartitionTopic?: string;
+  /** Partitions of the sink topic. */
+  readonly sinkPartitions?: number;
 }
-
-type OutTimestamp = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number) => number | null;
 
 export class PersistentQuery {
   state: QueryState = 'RUNNING';
@@ -84,16 +75,12 @@ export class PersistentQuery {
   error?: Error;
   private loop?: Promise<void>;
   private stopping = false;
-  private process: (records: readonly LogRecord[]) => void = () => undefined;
-  private beforeCommit?: () => void;
+  private task!: QueryTask;
   private readonly rebuild: () => void;
   /** Tasks (input partitions) whose state this server holds, when state is split by task. */
   private readonly ownedTasks = new Set<number>();
   /** Assignment generation last reconciled: -1 before the first, NaN to force another. */
   private seenGeneration = -1;
-  private readonly sink: SinkWriter;
-  /** First-stage output of a re-keying aggregation on Kafka, appended to the repartition topic. */
-  private repartitioned: ProduceRecord[] = [];
   /** Source records consumed (the repartition topic's records are not counted). */
   processed = 0;
   /**
@@ -101,144 +88,60 @@ export class PersistentQuery {
    * is above 0 the second stage has not caught up (meaningful when one server runs the query).
    */
   repartitionBacklog = 0;
+  readonly stats = new QueryStats();
+  readonly sinkStep: SinkStep;
 
   constructor(
     readonly id: string,
     readonly statementText: string,
     readonly plan: QueryPlan,
-    readonly sinkSpec: SinkSpec,
     private readonly deps: QueryDeps,
   ) {
-    let current: LogRecord | undefined;
-    const onError: RecordErrorSink = (type, message, record) => {
-      const r = record ?? current;
-      deps.processingLog.record({ queryId: id, type, message, timestamp: Date.now(), ...(r ? { topic: r.topic, partition: r.partition, offset: r.offset } : {}) });
+    const root = plan.root;
+    if (root.kind !== 'streamSinkV1' && root.kind !== 'tableSinkV1') throw new InternalError(`A persistent query's plan must end in a sink, not ${root.kind}`);
+    this.sinkStep = root;
+    const record: RecordContext = { current: undefined };
+    const onError: RecordErrorSink = (type, message, r) => {
+      const at = r ?? record.current;
+      this.stats.recordFailure();
+      deps.processingLog.record({ queryId: id, type, message, timestamp: Date.now(), ...(at ? { topic: at.topic, partition: at.partition, offset: at.offset } : {}) });
     };
     const ctx = { functions: deps.functions, customTypes: deps.customTypes, onRowError: (e: Error) => onError('RECORD_PROCESSING_ERROR', e.message) };
-    const sink = (this.sink = new SinkWriter(sinkSpec, plan.outputSchema, onError));
-    const outTs = outputTimestamp(plan, onError);
-    // An AggregateView reads the aggregation's own store: outputs need not update it.
-    const view = deps.view instanceof AggregateView ? undefined : deps.view;
-    const write = (key: readonly unknown[] | null, value: readonly unknown[] | null, rowTs: number, window?: WindowBounds) => {
-      const ts = outTs(key, value, rowTs);
-      if (ts === null) return;
-      if (view && key !== null) view.apply(key, value, ts, window);
-      if (!sinkSpec.materializeOnly) sink.write(key, value, ts, current?.headers, window);
-    };
-
-    const state = deps.state;
     // Builds the operators over the current state; run again after a task's state is restored or
     // dropped, so operators re-read what they keep in memory (stream time, held outer joins).
     this.rebuild = () => {
-      if (plan.kind === 'joinQuery') {
-        const first = plan.sources[0]!;
-        const wi = sinkSpec.window ? first.offset + first.layout.findIndex((c) => c.name === 'WINDOWSTART') : -1;
-        const run = buildJoin(plan, ctx, deps.state!, (k, v, ts, row) => write(k, v, ts, wi >= 0 ? { start: row[wi] as number, end: row[wi + 1] as number } : undefined));
-        this.beforeCommit = run.beforeCommit;
-        this.process = (records) => {
-          for (const r of records) {
-            current = r;
-            state!.task = r.partition;
-            run.process(r);
-          }
-          current = undefined;
-        };
-        return;
-      }
-      const decoder = createSourceDecoder(plan.source, onError);
-      if (plan.kind === 'aggregateQuery') {
-        const keySerde = plan.repartitioned ? createSerde(sinkSpec.keyFormat, plan.outputSchema.key, sinkSpec.keyOptions, true) : undefined;
-        const op = new AggregateOperator(plan, ctx, deps.state!, (k, v, ts, w) => write(k, v, ts, w), deps.config, keySerde, deps.sourcePartitions);
-        if (deps.view instanceof AggregateView) deps.view.attach(op);
-        const isTable = plan.source.type === 'TABLE';
-        const rowtime = plan.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO');
-        this.beforeCommit = () => op.beforeCommit();
-        const sourceKey = (r: LogRecord) => (r.key === null || !isTable ? '' : r.key.toString('base64'));
-        const repartitionTopic = deps.repartitionTopic;
-        if (repartitionTopic === undefined) {
-          this.process = (records) => {
-            for (const r of records) {
-              current = r;
-              if (isTable && r.key === null) continue; // a table row needs a key
-              state!.task = r.partition;
-              const row = decoder.decode(r);
-              if (row === null) continue;
-              op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: r.partition, sourceKey: sourceKey(r) });
-            }
-            current = undefined;
-          };
-          return;
-        }
-        // Two stages through the repartition topic (src/runtime/repartition.ts), one consumer for both.
-        const sourceTopic = plan.source.topic;
-        const lastAggregated = deps.state!.kv<number[]>('repartition_seen', { encode: (v) => JSON.stringify(v), decode: (t) => JSON.parse(t) as number[] });
-        /**
-         * The first stage is replayed from its last commit after a crash or a rebalance, so the
-         * repartition topic can hold a source record twice: each task skips source offsets it has
-         * already aggregated (kept with its state, so this holds across restores too).
-         */
-        const seenBefore = (task: number, source: LogRecord): boolean => {
-          const k = String(task);
-          const last = lastAggregated.get(k) ?? [];
-          if (source.offset <= (last[source.partition] ?? -1)) return true;
-          // Updated in place: a failed batch's StateDb.rollback() drops the cached copy.
-          last[source.partition] = source.offset;
-          lastAggregated.put(k, last);
-          return false;
-        };
-        this.process = (records) => {
-          for (const rec of records) {
-            current = rec;
-            if (rec.topic !== repartitionTopic) {
-              // First stage: route the source record to its group key's partition.
-              const row = decoder.decode(rec);
-              if (row === null || decoder.valueIsNull) continue;
-              const groupKey = op.groupKeyBytes(row);
-              if (groupKey !== null) this.repartitioned.push(toRepartitionRecord(rec, groupKey, row[rowtime] as number));
-              continue;
-            }
-            // Second stage: aggregate, with the group key computed once by the first stage.
-            const source = fromRepartitionRecord(rec, sourceTopic);
-            state!.task = rec.partition;
-            if (seenBefore(rec.partition, source)) continue;
-            const groupKey = op.groupKeyFromBytes(rec.key);
-            const row = groupKey === null ? null : decoder.decode(source);
-            if (row === null || groupKey === null) continue;
-            op.process({ row, nullValue: decoder.valueIsNull, ts: row[rowtime] as number, partition: rec.partition, sourceKey: '', groupKey });
-          }
-          current = undefined;
-        };
-        return;
-      }
-
-      const pipeline = compileStreamPipeline(plan, ctx);
-      const rowtimeIndex = plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
-      const windowStart = sinkSpec.window ? plan.layout.findIndex((c) => c.role === 'PSEUDO' && c.name === 'WINDOWSTART') : -1;
-      const passThroughKeys = !plan.rekeyed;
-      const isTable = plan.source.type === 'TABLE';
-      const emit = (key: unknown[], value: unknown[] | null, row: readonly unknown[]) => {
-        const window = windowStart >= 0 && row[windowStart] !== null ? { start: row[windowStart] as number, end: row[windowStart + 1] as number } : undefined;
-        // Without PARTITION BY a record without a key keeps having none.
-        write(passThroughKeys && current?.key === null ? null : key, value, row[rowtimeIndex] as number, window);
-      };
-      this.process = (records) => {
-        for (let i = 0; i < records.length; i++) {
-          const r = records[i]!;
-          current = r;
-          if (isTable && r.key === null) continue; // a table row needs a key
-          if (state !== null) state.task = r.partition;
-          const row = decoder.decode(r);
-          if (row !== null) pipeline(row, emit, decoder.valueIsNull);
-        }
-        current = undefined;
-      };
+      this.task = buildTask(root, {
+        ctx,
+        onRecordError: onError,
+        state: deps.state,
+        config: deps.config,
+        sourcePartitions: deps.sourcePartitions,
+        record,
+        ...(deps.view ? { view: deps.view } : {}),
+        ...(deps.repartitionTopic !== undefined ? { repartitionTopic: deps.repartitionTopic } : {}),
+        ...(deps.sinkPartitions !== undefined ? { sinkPartitions: deps.sinkPartitions } : {}),
+      });
     };
     this.rebuild();
+  }
+
+  /** The stream or table this query writes. */
+  get sinkName(): string {
+    return this.sinkStep.sinkName;
+  }
+
+  get sinkTopic(): string {
+    return this.sinkStep.topic;
   }
 
   /** Every topic the query consumes (its sources, and its repartition topic if any). */
   get inputTopics(): string[] {
     return [...queryTopics(this.plan), ...(this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : [])];
+  }
+
+  /** The streams and tables this query reads. */
+  get sourceNames(): readonly string[] {
+    return this.plan.sources;
   }
 
   /** The topics whose partitions are the tasks of this query's state. */
@@ -258,6 +161,22 @@ export class PersistentQuery {
 
   get hasRepartitionTopic(): boolean {
     return this.deps.repartitionTopic !== undefined;
+  }
+
+  get repartitionTopic(): string | undefined {
+    return this.deps.repartitionTopic;
+  }
+
+  /** Records of the query's input topics not consumed yet (over the partitions this server holds). */
+  async consumerLag(): Promise<number> {
+    let lag = 0;
+    for (const [topic, positions] of this.deps.consumer.positions()) {
+      const ends = await this.deps.log.endOffsets(topic);
+      positions.forEach((p, i) => {
+        if (p >= 0) lag += Math.max(0, (ends[i] ?? 0) - p);
+      });
+    }
+    return lag;
   }
 
   get hasChangelog(): boolean {
@@ -309,6 +228,7 @@ export class PersistentQuery {
       await this.finishBatch();
     } catch (e) {
       this.abandonBatch(before);
+      this.produced = 0;
       throw e;
     }
     // Outputs and state are durable: a failure from here on is retried by the next commit.
@@ -316,6 +236,8 @@ export class PersistentQuery {
     await this.deps.processingLog.flush();
     this.processed += consumed - second;
     this.repartitionBacklog -= second;
+    this.stats.recordBatch(consumed - second, this.produced);
+    this.produced = 0;
     return consumed;
   }
 
@@ -336,8 +258,8 @@ export class PersistentQuery {
       });
     }
     this.deps.state?.rollback();
-    this.repartitioned = [];
-    this.sink.take();
+    this.task.takeRepartitioned();
+    this.task.sink?.take();
     this.rebuild();
   }
 
@@ -346,22 +268,29 @@ export class PersistentQuery {
    * Log.chunkRecords) so that a chunk's records and outputs die young.
    */
   private async runChunk(records: readonly LogRecord[]): Promise<void> {
-    this.process(records);
-    if (this.repartitioned.length > 0) {
-      const out = this.repartitioned;
-      this.repartitioned = [];
-      await this.deps.log.append(this.deps.repartitionTopic!, out);
-      this.repartitionBacklog += out.length;
+    this.task.process(records);
+    const repartitioned = this.task.takeRepartitioned();
+    if (repartitioned.length > 0) {
+      await this.deps.log.append(this.deps.repartitionTopic!, repartitioned);
+      this.repartitionBacklog += repartitioned.length;
     }
-    if (this.sink.pending > 0) await this.deps.log.append(this.sinkSpec.topic, this.sink.take());
+    const sink = this.task.sink!;
+    if (sink.pending > 0) {
+      const out = sink.take();
+      await this.deps.log.append(this.sinkStep.topic, out);
+      this.produced += out.length;
+    }
   }
+
+  /** Records written to the sink topic in the batch being run. */
+  private produced = 0;
 
   /** Make the batch's changelog and state durable (not the consumer commit). */
   private async finishBatch(): Promise<void> {
     const state = this.deps.state;
     const changelog = this.deps.changelog;
     if (state) {
-      this.beforeCommit?.();
+      this.task.beforeCommit();
       const positions = this.deps.consumer.positions();
       if (changelog) {
         // State writes and per-task checkpoints are durable in Kafka before the state commits here.
@@ -452,104 +381,7 @@ export class PersistentQuery {
   }
 }
 
-/** Output record timestamp: the input's ROWTIME, or the sink's TIMESTAMP column when given. */
-function outputTimestamp(plan: QueryPlan, onError: RecordErrorSink): OutTimestamp {
-  const column = plan.kind !== 'aggregateQuery' ? plan.timestampColumn : undefined;
-  const format = plan.kind !== 'aggregateQuery' ? plan.timestampFormat : undefined;
-  const check = (ts: number | null): number | null => {
-    if (ts === null || ts < 0) {
-      onError('RECORD_PROCESSING_ERROR', `Invalid timestamp ${String(ts)} for the output record`);
-      return null;
-    }
-    return ts;
-  };
-  if (column === undefined) return (_k, _v, rowTs) => check(rowTs);
-  const schema: LogicalSchema = plan.outputSchema;
-  const vi = schema.value.findIndex((c) => c.name === column);
-  const ki = schema.key.findIndex((c) => c.name === column);
-  const extract = compileTimestampExtractor((vi >= 0 ? schema.value[vi] : schema.key[ki])!.type, format);
-  return (k, v, rowTs) => {
-    try {
-      if (vi >= 0) return check(v === null ? rowTs : extract(v[vi]));
-      return check(k === null ? rowTs : extract(k[ki]));
-    } catch (e) {
-      onError('RECORD_PROCESSING_ERROR', `Failed to extract timestamp: ${(e as Error).message}`);
-      return null;
-    }
-  };
-}
-
 /** The topics a query reads. */
 export function queryTopics(plan: QueryPlan): string[] {
-  return plan.kind === 'joinQuery' ? [...new Set(plan.sources.map((s) => s.source.topic))] : [plan.source.topic];
-}
-
-/**
- * Wire a join query: one decoder per source, the join tree, then WHERE and the projection over the
- * joined row. Records of each source enter the join node that has that source as a direct input.
- */
-function buildJoin(
-  plan: JoinQueryPlan,
-  ctx: CompileContext,
-  state: StateDb,
-  write: (key: readonly unknown[] | null, value: readonly unknown[] | null, ts: number, row: readonly unknown[]) => void,
-): { process(r: LogRecord): void; beforeCommit(): void } {
-  const scope = new JoinScope(plan.sources, plan.layout, 'SELECT column');
-  const where = plan.where ? compileExpression(plan.where, scope, ctx).evaluate : undefined;
-  const keyFns = plan.keyColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
-  const valueFns = plan.valueColumns.map((c) => compileExpression(c.expr, scope, ctx).evaluate);
-  const tableResult = plan.resultType === 'TABLE';
-  const out = (e: JoinEvent) => {
-    const key = keyFns.map((f) => f(e.row));
-    if (e.deleted) {
-      if (tableResult) write(key, null, e.ts, e.row);
-      return;
-    }
-    if (where && where(e.row) !== true) {
-      // A table row that stops matching is deleted downstream.
-      if (tableResult) write(key, null, e.ts, e.row);
-      return;
-    }
-    write(key, valueFns.map((f) => f(e.row)), e.ts, e.row);
-  };
-  const root = new JoinRuntime(plan.root, plan, ctx, state, out, 'j');
-  // Route each source to the runtime node that takes it directly, and on which side.
-  const routes = new Map<number, { node: JoinRuntime; side: 'L' | 'R' }>();
-  let node: JoinRuntime | undefined = root;
-  let plannode = plan.root;
-  while (node) {
-    routes.set(plannode.right, { node, side: 'R' });
-    if (typeof plannode.left === 'number') {
-      routes.set(plannode.left, { node, side: 'L' });
-      break;
-    }
-    plannode = plannode.left;
-    node = node.leftChild;
-  }
-  const width = plan.layout.length;
-  const decoders = plan.sources.map((s, i) => ({
-    topic: s.source.topic,
-    offset: s.offset,
-    rowtime: s.layout.findIndex((c) => c.name === 'ROWTIME' && c.role === 'PSEUDO'),
-    isTable: s.source.type === 'TABLE',
-    decoder: createSourceDecoder(s.source, (type, message) => ctx.onRowError?.(new Error(`${type}: ${message}`))),
-    route: routes.get(i)!,
-  }));
-  return {
-    process(r: LogRecord) {
-      for (const d of decoders) {
-        if (d.topic !== r.topic) continue;
-        if (d.isTable && r.key === null) continue;
-        const row = d.decoder.decode(r);
-        if (row === null) continue;
-        const full = new Array<unknown>(width).fill(null);
-        for (let i = 0; i < row.length; i++) full[d.offset + i] = row[i];
-        const e: JoinEvent = { row: full, ts: row[d.rowtime] as number, deleted: d.decoder.valueIsNull };
-        if (!d.isTable && e.deleted) continue;
-        if (d.route.side === 'L') d.route.node.onLeft(e);
-        else d.route.node.onRight(e);
-      }
-    },
-    beforeCommit: () => root.beforeCommit(),
-  };
+  return [...new Set(sourceSteps(plan.root).flatMap((s) => (s.kind === 'pullSourceV1' ? [] : [s.topic])))];
 }

@@ -1,14 +1,19 @@
 /**
- * Transient queries over a stream, for clients: a push query (EMIT CHANGES) follows the topic from
- * earliest or latest until its LIMIT or until closed; a pull query scans what the topic holds now
- * and completes. Rows go to a callback sink as arrays of SQL values in projection order.
+ * Transient queries, for clients: a push query (EMIT CHANGES) follows its topics from earliest or
+ * latest until its LIMIT or until closed; a pull query reads a table's materialized rows, or scans
+ * what a stream's topic holds now, and completes. Any plan runs: joins and aggregations keep their
+ * state in a private SQLite file that goes when the query ends. Rows go to a callback sink as arrays
+ * of SQL values in projection order.
  */
+import { rmSync } from 'node:fs';
 import type { Log, LogConsumer, LogRecord } from '../storage/log/log.js';
-import type { StreamQueryPlan } from '../plan/logical/plan.js';
 import type { CompileContext } from '../expr/compile.js';
-import { createSourceDecoder, type RecordErrorSink } from '../operators/source.js';
-import { compileStreamPipeline } from '../operators/stream-pipeline.js';
+import type { RecordErrorSink } from '../operators/source.js';
+import type { OutputConsumer, RecordContext } from '../operators/operator.js';
+import type { ExecutionStep, PullSourceStep } from '../plan/steps.js';
+import { StateDb } from '../storage/state/state-db.js';
 import type { Column } from '../types/schema.js';
+import { buildTask } from './task-builder.js';
 
 export type EndReason = 'Limit Reached' | 'Query Completed' | 'Query Terminated';
 
@@ -30,63 +35,87 @@ export interface TransientQueryHandle {
   close(): Promise<void>;
 }
 
-export function runTransientQuery(
-  id: string,
-  kind: 'push' | 'pull',
-  plan: StreamQueryPlan,
-  log: Log,
-  consumer: LogConsumer | undefined,
-  ctx: CompileContext,
-  onRecordError: RecordErrorSink,
-  sink: RowSink,
-  /** Pull queries on tables: the materialized rows (as source rows) instead of a topic scan. */
-  pullRows?: () => Iterable<unknown[]>,
-  columns: readonly Column[] = plan.outputSchema.value,
-): TransientQueryHandle {
-  const decoder = createSourceDecoder(plan.source, onRecordError);
-  const pipeline = compileStreamPipeline(plan, ctx);
-  const limit = plan.limit;
+export interface TransientQuerySpec {
+  readonly id: string;
+  readonly kind: 'push' | 'pull';
+  /** The plan, its projection at the root. */
+  readonly root: ExecutionStep;
+  readonly columns: readonly Column[];
+  readonly sourceType: 'STREAM' | 'TABLE';
+  readonly limit?: number;
+  readonly log: Log;
+  /** Push queries: the consumer of the plan's topics. */
+  readonly consumer?: LogConsumer;
+  /** Stateful plans (joins, aggregations): where their private state lives while the query runs. */
+  readonly statePath?: string;
+  readonly ctx: CompileContext;
+  readonly config: Readonly<Record<string, string>>;
+  readonly onRecordError: RecordErrorSink;
+  /** Pull queries on tables: the table's rows, as source rows. */
+  readonly pullRows?: (step: PullSourceStep) => Iterable<unknown[]>;
+  /** Pull queries on streams: the topic to scan. */
+  readonly scanTopic?: string;
+}
+
+export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): TransientQueryHandle {
+  const { limit, log, consumer } = spec;
   let emitted = 0;
   let stopped = false;
   let ended = false;
   const end = (reason: EndReason) => {
     if (ended) return;
-    ended = true;
-    stopped = true;
+    ended = stopped = true;
     sink.onEnd(reason);
   };
-  const emit = (_key: unknown[], value: unknown[] | null) => {
-    if (stopped || value === null) return;
-    sink.onRow(value);
-    emitted++;
-    if (limit !== undefined && emitted >= limit) end('Limit Reached');
+  const output: OutputConsumer = {
+    write(_key, value) {
+      if (stopped || value === null) return;
+      sink.onRow(value);
+      emitted++;
+      if (limit !== undefined && emitted >= limit) end('Limit Reached');
+    },
   };
+  const state = spec.statePath !== undefined ? new StateDb(spec.statePath) : null;
+  const record: RecordContext = { current: undefined };
+  const task = buildTask(
+    spec.root,
+    {
+      ctx: spec.ctx,
+      onRecordError: spec.onRecordError,
+      state,
+      config: spec.config,
+      sourcePartitions: 1,
+      record,
+      ...(spec.pullRows ? { pullRows: spec.pullRows } : {}),
+    },
+    output,
+  );
   const process = (records: readonly LogRecord[]) => {
-    for (const r of records) {
-      if (stopped) return;
-      const row = decoder.decode(r);
-      if (row !== null) pipeline(row, emit, decoder.valueIsNull);
+    if (records.length === 0) return;
+    state?.begin();
+    task.process(records);
+    if (state) {
+      task.beforeCommit();
+      state.commit(new Map());
     }
   };
 
   const done = (async () => {
     try {
       if (limit === 0) return end('Limit Reached');
-      if (kind === 'pull' && pullRows) {
-        for (const row of pullRows()) {
-          if (stopped) break;
-          pipeline(row, emit, false);
-        }
+      if (spec.kind === 'pull' && spec.pullRows) {
+        task.scan();
         return end('Query Completed');
       }
-      if (kind === 'pull') {
+      if (spec.kind === 'pull') {
         // A bounded scan: everything in the topic when the query starts, partition by partition.
-        const ends = await log.endOffsets(plan.source.topic);
-        const starts = await log.startOffsets(plan.source.topic);
+        const topic = spec.scanTopic!;
+        const ends = await log.endOffsets(topic);
+        const starts = await log.startOffsets(topic);
         for (let p = 0; p < ends.length && !stopped; p++) {
           let offset = starts[p] ?? 0;
           while (offset < ends[p]! && !stopped) {
-            const batch = await log.read(plan.source.topic, p, offset, Math.min(5000, ends[p]! - offset));
+            const batch = await log.read(topic, p, offset, Math.min(5000, ends[p]! - offset));
             if (batch.length === 0) break;
             process(batch);
             offset = batch[batch.length - 1]!.offset + 1;
@@ -94,26 +123,26 @@ export function runTransientQuery(
         }
         return end('Query Completed');
       }
-      while (!stopped) {
-        const records = await consumer!.poll(1000, 100);
-        process(records);
-      }
+      while (!stopped) process(await consumer!.poll(1000, 100));
     } catch (e) {
       if (!ended) {
-        ended = true;
-        stopped = true;
+        ended = stopped = true;
         sink.onError(e as Error);
       }
     } finally {
       await consumer?.close();
+      if (state) {
+        state.close();
+        for (const suffix of ['', '-wal', '-shm']) rmSync(spec.statePath! + suffix, { force: true });
+      }
     }
   })();
 
   return {
-    id,
-    kind,
-    sourceType: plan.source.type,
-    columns,
+    id: spec.id,
+    kind: spec.kind,
+    sourceType: spec.sourceType,
+    columns: spec.columns,
     done,
     async close() {
       if (!ended) end('Query Terminated');

@@ -2,7 +2,10 @@
  * Engine results → ksqlDB's REST entities (the JSON objects of a /ksql response), each with
  * `@type`, `statementText` and `warnings`.
  */
-import type { Engine, StatementResult } from '../engine/engine.js';
+import type { Engine, QueryDescription, SourceDescription, StatementResult } from '../engine/engine.js';
+import { queryStatistics } from '../engine/statistics.js';
+import { parseType } from '../parser/parse.js';
+import { resolveTypeNode } from '../types/type-node.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { ParamType } from '../functions/types.js';
 import type { SqlType } from '../types/sql-type.js';
@@ -37,6 +40,8 @@ export interface EntityContext {
   readonly engine: Engine;
   /** Next command sequence number (for currentStatus). */
   nextSequence(): number;
+  /** This server as ksqlDB names hosts in query statuses: `host:port`. */
+  readonly host?: string;
 }
 
 export function toEntity(r: StatementResult, ctx: EntityContext): Entity | undefined {
@@ -76,7 +81,13 @@ export function toEntity(r: StatementResult, ctx: EntityContext): Entity | undef
     case 'kafka_topics':
       return { '@type': 'kafka_topics', ...base, topics: r.topics.map((t) => ({ name: t.name, replicaInfo: Array.from({ length: t.partitions }, () => t.replicas) })) };
     case 'sourceDescription':
-      return { '@type': 'sourceDescription', ...base, sourceDescription: sourceDescription(r, ctx.engine) };
+      return { '@type': 'sourceDescription', ...base, sourceDescription: sourceDescription(r.source, ctx.engine) };
+    case 'sourceDescriptionList':
+      return { '@type': 'source_descriptions', ...base, sourceDescriptions: r.sources.map((d) => sourceDescription(d, ctx.engine)) };
+    case 'queryDescription':
+      return { '@type': 'queryDescription', ...base, queryDescription: queryDescription(r.query, ctx) };
+    case 'queryDescriptionList':
+      return { '@type': 'query_descriptions', ...base, queryDescriptions: r.queries.map((q) => queryDescription(q, ctx)) };
     case 'properties':
       return {
         '@type': 'properties',
@@ -105,8 +116,7 @@ export function toEntity(r: StatementResult, ctx: EntityContext): Entity | undef
   }
 }
 
-function sourceDescription(r: Extract<StatementResult, { type: 'sourceDescription' }>, engine: Engine): Record<string, unknown> {
-  const s = r.source;
+function sourceDescription(s: SourceDescription, engine: Engine): Record<string, unknown> {
   const ds = engine.metastore.getSource(s.name);
   const fields = ds
     ? [
@@ -114,27 +124,54 @@ function sourceDescription(r: Extract<StatementResult, { type: 'sourceDescriptio
         ...ds.schema.value.map((c) => ({ name: c.name, schema: schemaInfo(c.type) })),
         ...ds.schema.headers.map((c) => ({ name: c.name, schema: schemaInfo(c.type), type: 'HEADER', ...(c.headerKey !== undefined ? { headerKey: c.headerKey } : {}) })),
       ]
-    : s.fields.map((f) => ({ name: f.name, schema: { type: f.type, fields: null, memberSchema: null }, ...(f.key ? { type: 'KEY' } : {}) }));
-  const queries = engine.listQueries();
+    : fieldInfos(s.fields);
   return {
     name: s.name,
-    windowType: ds?.window?.type ?? null,
-    readQueries: queries.filter((q) => q.queryString.toUpperCase().includes(s.name.toUpperCase()) && !q.sinks.includes(s.name)).map(queryRef),
-    writeQueries: queries.filter((q) => q.sinks.includes(s.name)).map(queryRef),
+    windowType: s.windowType ?? null,
+    readQueries: s.readQueries.map(queryRef),
+    writeQueries: s.writeQueries.map(queryRef),
     fields,
     type: s.type,
-    timestamp: ds?.timestampColumn ?? '',
-    statistics: '',
-    errorStats: '',
-    extended: false,
+    timestamp: s.timestampColumn ?? '',
+    statistics: s.statistics,
+    errorStats: s.errorStats,
+    extended: s.extended,
     keyFormat: s.keyFormat,
     valueFormat: s.valueFormat,
     topic: s.topic,
-    partitions: 0,
-    replication: 0,
+    partitions: s.partitions,
+    replication: s.replication,
     statement: s.statement,
     queryOffsetSummaries: [],
     sourceConstraints: [],
+  };
+}
+
+/** Fields of a schema as ksqlDB's FieldInfo: `{name, schema: {type, fields, memberSchema}, type: "KEY"}`. */
+function fieldInfos(fields: readonly { name: string; type: string; key: boolean }[]): Record<string, unknown>[] {
+  return fields.map((f) => ({ name: f.name, schema: schemaInfo(resolveTypeNode(parseType(f.type), () => undefined)), ...(f.key ? { type: 'KEY' } : {}) }));
+}
+
+/** ksqlDB's QueryDescription (EXPLAIN, SHOW QUERIES EXTENDED), with the query's statistics in DESCRIBE EXTENDED's format. */
+function queryDescription(q: QueryDescription, ctx: EntityContext): Record<string, unknown> {
+  const stats = q.stats ? queryStatistics(q.stats) : { statistics: '', errorStats: '' };
+  return {
+    id: q.id,
+    statementText: q.statementText,
+    windowType: q.windowType ?? null,
+    fields: fieldInfos(q.fields),
+    sources: q.sources,
+    sinks: q.sinks,
+    topology: q.topology,
+    executionPlan: q.executionPlan,
+    overriddenProperties: q.overriddenProperties,
+    ksqlHostQueryStatus: q.state !== undefined ? { [ctx.host ?? 'localhost:8088']: q.state } : {},
+    queryType: q.queryType,
+    queryErrors: q.queryErrors.map((e) => ({ timestamp: e.timestamp, errorMessage: e.message, type: 'USER' })),
+    tasksMetadata: [],
+    ...(q.state !== undefined ? { state: q.state } : {}),
+    ...stats,
+    ...(q.stats ? { consumerLag: q.stats.consumerLag } : {}),
   };
 }
 

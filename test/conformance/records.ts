@@ -16,7 +16,11 @@ export async function ensureTopic(engine: Engine, name: string, partitions: numb
   if (!(await engine.log.describeTopic(name))) await engine.log.createTopic(name, { partitions });
 }
 
-export async function produce(engine: Engine, inputs: readonly VectorRecord[]): Promise<void> {
+/**
+ * Produce a case's inputs: all to partition 0, as ksqlDB's query-test harness does; or, `byKey`, to
+ * the partition of their key, as its REST-test harness's Kafka producer does.
+ */
+export async function produce(engine: Engine, inputs: readonly VectorRecord[], byKey = false): Promise<void> {
   for (const i of inputs) {
     const source = engine.metastore.sourcesForTopic(i.topic)[0];
     await ensureTopic(engine, i.topic, 4);
@@ -26,7 +30,7 @@ export async function produce(engine: Engine, inputs: readonly VectorRecord[]): 
         value: i.value === null ? null : encode(i.value, source, false),
         timestamp: i.timestamp ?? 0,
         headers: (i.headers ?? []).map((h) => ({ key: h.KEY, value: h.VALUE === null ? null : Buffer.from(h.VALUE, 'base64') })),
-        partition: 0,
+        ...(byKey ? {} : { partition: 0 }),
       },
     ]);
   }

@@ -98,10 +98,10 @@ export async function runRestCase(tc: TestCase): Promise<CaseResult> {
       const headerSeen = new Promise<void>((res) => (started = res));
       pending = post(base, '/query', { ksql: rest[0] }, started);
       await Promise.race([headerSeen, pending]);
-      await produce(engine, t.inputs ?? []);
+      await produce(engine, t.inputs ?? [], true);
       await engine.drain();
     } else {
-      await produce(engine, t.inputs ?? []);
+      await produce(engine, t.inputs ?? [], true);
       await engine.drain();
     }
 

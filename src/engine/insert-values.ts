@@ -1,0 +1,58 @@
+/** INSERT INTO ... VALUES: one record, serialized with the target's formats, appended to its topic. */
+import type { Expr, InsertValues, Statement } from '../parser/ast.js';
+import { compileExpression } from '../expr/compile.js';
+import { castValue } from '../expr/cast.js';
+import { createSerde } from '../serde/index.js';
+import { AnalysisError } from '../errors.js';
+import type { EngineContext } from './context.js';
+import type { StatementResult } from './results.js';
+import { ok } from './statement-support.js';
+
+export async function insertValues(engine: EngineContext, st: Statement & InsertValues): Promise<StatementResult> {
+  const target = engine.metastore.getSource(st.target);
+  if (!target) throw new AnalysisError(`Cannot insert values into an unknown stream/table: \`${st.target}\`${caseHint(engine, st.target)}`);
+  if (target.isSource) throw new AnalysisError(`Cannot insert values into read-only ${target.type.toLowerCase()}: ${target.name}`);
+  const schema = target.schema;
+  const all = [...schema.key, ...schema.value];
+  const headerNames = new Set(schema.headers.map((h) => h.name));
+  const names = st.columns ?? [...all, ...schema.headers].map((c) => c.name);
+  const intoHeaders = names.filter((n) => headerNames.has(n));
+  if (intoHeaders.length > 0) throw new AnalysisError(`Cannot insert into HEADER columns: ${intoHeaders.join(', ')}`);
+  if (names.length !== st.values.length) {
+    throw new AnalysisError(`Expected a value for each column. Expected Columns: [${names.join(', ')}]. Got [${st.values.map(() => '?').join(', ')}]`);
+  }
+  const ctx = engine.compileContext();
+  const noColumns = { resolveColumn: () => undefined };
+  const byName = new Map<string, unknown>();
+  let rowtime: number | undefined;
+  names.forEach((name, i) => {
+    const expr: Expr = st.values[i]!;
+    const compiled = compileExpression(expr, noColumns, ctx);
+    const value = compiled.evaluate([]);
+    if (name === 'ROWTIME') {
+      rowtime = value === null ? undefined : Number(value);
+      return;
+    }
+    if (name === 'ROWPARTITION' || name === 'ROWOFFSET') throw new AnalysisError(`Inserting into column \`${name}\` is not allowed.`);
+    const col = all.find((c) => c.name === name);
+    if (!col) throw new AnalysisError(`Column name ${name} does not exist.`);
+    byName.set(name, value === null ? null : castValue(value, compiled.type, col.type));
+  });
+  const key = schema.key.map((c) => byName.get(c.name) ?? null);
+  const value = schema.value.map((c) => byName.get(c.name) ?? null);
+  const keySerde = createSerde(target.keyFormat, schema.key, target.keyOptions, true);
+  const valueSerde = createSerde(target.valueFormat, schema.value, target.valueOptions, false);
+  await engine.log.append(target.topic, [
+    { key: schema.key.length ? keySerde.serialize(key) : null, value: valueSerde.serialize(value), timestamp: rowtime ?? Date.now() },
+  ]);
+  return ok(st);
+}
+
+/** ksqlDB's hint when a name only differs by case from an existing source. */
+function caseHint(engine: EngineContext, name: string): string {
+  const other = engine.metastore.listSources().find((s) => s.name !== name && s.name.toUpperCase() === name.toUpperCase());
+  if (!other) return '';
+  return other.name === other.name.toUpperCase()
+    ? `\nDid you mean ${other.name}? Hint: try removing double quotes from the source name.`
+    : `\nDid you mean "${other.name}"? Hint: wrap the source name in double quotes to make it case-sensitive.`;
+}

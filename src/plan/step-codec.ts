@@ -1,0 +1,77 @@
+/**
+ * Between the plan's serializable form and what operators work with: column lists ↔ row layouts,
+ * expression text ↔ AST, and the source description a source step carries.
+ */
+import type { Expr } from '../parser/ast.js';
+import { formatExpression } from '../parser/format.js';
+import { parseExpression, parseType } from '../parser/parse.js';
+import type { LayoutColumn } from '../analyzer/row-scope.js';
+import type { DataSource } from '../engine/metastore.js';
+import type { Column, LogicalSchema } from '../types/schema.js';
+import { formatType, type SqlType } from '../types/sql-type.js';
+import { resolveTypeNode } from '../types/type-node.js';
+import type { SourceStep, StepColumn } from './steps.js';
+
+/** Expression text that parses back to the same expression. */
+export function exprText(e: Expr): string {
+  return formatExpression(e, { exact: true });
+}
+
+export function parseStepExpr(text: string): Expr {
+  return parseExpression(text);
+}
+
+const types = new Map<string, SqlType>();
+
+/** A step column's type (types are fully resolved SQL text: no custom type names). */
+export function stepType(text: string): SqlType {
+  let t = types.get(text);
+  if (t === undefined) {
+    t = resolveTypeNode(parseType(text), () => undefined);
+    types.set(text, t);
+  }
+  return t;
+}
+
+export function toStepColumns(layout: readonly LayoutColumn[]): StepColumn[] {
+  return layout.map((c) => ({
+    name: c.name,
+    type: formatType(c.type),
+    role: c.role,
+    ...(c.column?.headerKey !== undefined ? { headerKey: c.column.headerKey } : {}),
+  }));
+}
+
+export function layoutOf(columns: readonly StepColumn[]): LayoutColumn[] {
+  return columns.map((c) => {
+    const type = stepType(c.type);
+    if (c.role === 'KEY' || c.role === 'VALUE' || c.role === 'HEADERS') {
+      const column: Column = { name: c.name, type, namespace: c.role, ...(c.headerKey !== undefined ? { headerKey: c.headerKey } : {}) };
+      return { name: c.name, type, role: c.role, column };
+    }
+    return { name: c.name, type, role: c.role };
+  });
+}
+
+/** The key, value and header columns among a step's columns (pseudo and synthetic ones left out). */
+export function schemaOf(columns: readonly StepColumn[]): LogicalSchema {
+  const layout = layoutOf(columns);
+  const pick = (role: 'KEY' | 'VALUE' | 'HEADERS') => layout.filter((c) => c.role === role).map((c) => c.column!);
+  return { key: pick('KEY'), value: pick('VALUE'), headers: pick('HEADERS') };
+}
+
+/** What a source step reads, as the decoder wants it. */
+export function dataSourceOf(step: SourceStep): DataSource {
+  return {
+    name: step.sourceName,
+    type: step.kind === 'tableSourceV1' ? 'TABLE' : 'STREAM',
+    schema: schemaOf(step.columns),
+    topic: step.topic,
+    ...step.formats,
+    ...(step.timestampColumn !== undefined ? { timestampColumn: step.timestampColumn } : {}),
+    ...(step.timestampFormat !== undefined ? { timestampFormat: step.timestampFormat } : {}),
+    ...(step.window ? { window: step.window } : {}),
+    isSource: false,
+    statement: '',
+  };
+}
