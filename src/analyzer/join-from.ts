@@ -152,7 +152,6 @@ export function joinRelation(from: Query['from'], lookup: (name: string) => Data
     from: { kind: 'join', sources, root },
     type: root.resultKind,
     layout,
-    windowed: sources[0]!.source.window !== undefined,
     sources,
     root,
     fullScope,

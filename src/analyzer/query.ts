@@ -12,23 +12,20 @@ import { analyzeAggregateQuery, isAggregateQuery } from './aggregate-query.js';
 import { joinRelation } from './join-from.js';
 import { analyzeJoinQuery } from './join-query.js';
 import type { AnalyzeOptions } from './projection.js';
-import { sourceRelation, type Relation } from './relation.js';
+import { sourceRelation } from './relation.js';
 import { analyzeStreamQuery } from './stream-query.js';
 
 export function analyzeQuery(query: Query, lookup: (name: string) => DataSource, ctx: CompileContext, opts: AnalyzeOptions = {}): AnalyzedQuery {
-  let rel: Relation;
-  let single: ReturnType<typeof sourceRelation> | undefined;
-  if (query.from.kind === 'Join') rel = joinRelation(query.from, lookup, ctx);
-  else {
-    const from = query.from as AliasedSource;
-    rel = single = sourceRelation(lookup(from.name), from.alias);
-  }
+  const from = query.from;
+  const rel = from.kind === 'Join' ? joinRelation(from, lookup, ctx) : sourceRelation(lookup((from as AliasedSource).name), (from as AliasedSource).alias);
   if (isAggregateQuery(query, ctx)) {
     if (query.partitionBy) throw new AnalysisError('Queries only support one of PARTITION BY and GROUP BY');
     return analyzeAggregateQuery(query, rel, ctx, opts);
   }
   if (query.emit === 'FINAL') throw new AnalysisError('EMIT FINAL is only supported for windowed aggregations.');
-  if (single) return analyzeStreamQuery(query, single, ctx, opts);
-  if (query.having) throw new AnalysisError('HAVING requires GROUP BY.');
-  return analyzeJoinQuery(query, rel as ReturnType<typeof joinRelation>, ctx, opts);
+  if ('sources' in rel) {
+    if (query.having) throw new AnalysisError('HAVING requires GROUP BY.');
+    return analyzeJoinQuery(query, rel, ctx, opts);
+  }
+  return analyzeStreamQuery(query, rel, ctx, opts);
 }

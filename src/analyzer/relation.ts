@@ -16,8 +16,6 @@ export interface Relation {
   /** What the FROM produces: a stream, or a table (a table source, a table-table join). */
   readonly type: 'STREAM' | 'TABLE';
   readonly layout: readonly LayoutColumn[];
-  /** Windowed keys (a windowed source). */
-  readonly windowed: boolean;
   /** Name resolution over `layout`, or over an extension of it (table-function columns appended). */
   scope(clause: string, layout?: readonly LayoutColumn[]): ClauseScope;
   /** The select list with `*` expanded. */
@@ -29,7 +27,7 @@ export interface Relation {
 }
 
 /** FROM one stream or table. */
-export function sourceRelation(source: DataSource, alias: string | undefined): Relation & { readonly sourceNames: readonly string[] } {
+export function sourceRelation(source: DataSource, alias: string | undefined): Relation & { readonly from: { readonly kind: 'source' } } {
   const sourceNames = alias ? [alias, source.name] : [source.name];
   const layout = sourceLayout(source);
   const columnNames = new Set([...source.schema.key, ...source.schema.value, ...source.schema.headers].map((c) => c.name));
@@ -38,8 +36,6 @@ export function sourceRelation(source: DataSource, alias: string | undefined): R
     from: { kind: 'source', source, alias: alias ?? source.name },
     type: source.type,
     layout,
-    windowed: source.window !== undefined,
-    sourceNames,
     scope: (clause, l = layout) => new LayoutScope(l, sourceNames, clause),
     expand: (select, ctx, withWindowBounds = false) => expandSelect(select, source, sourceNames, new LayoutScope(layout, sourceNames, 'SELECT column'), ctx, withWindowBounds),
     name: (items) => nameColumns(items, columnNames),

@@ -20,9 +20,6 @@ import { checkDuplicateNames, checkReservedNames, checkWhere, extractTableFuncti
 import type { SourceRelation } from './relation.js';
 
 export function analyzeStreamQuery(query: Query, rel: SourceRelation, ctx: CompileContext, opts: AnalyzeOptions = {}): AnalyzedQuery {
-  if (query.from.kind !== 'Source' || rel.from.kind !== 'source') throw new AnalysisError('analyzeStreamQuery: not a single-source query');
-  if (query.groupBy) throw new AnalysisError('Aggregations (GROUP BY) are not supported yet.');
-  if (query.window) throw new AnalysisError('Windowed queries are not supported yet.');
   if (query.having) throw new AnalysisError('HAVING requires GROUP BY.');
   const source = rel.from.source;
   const layout: LayoutColumn[] = [...rel.layout];

@@ -13,17 +13,10 @@ import { compileTimestampExtractor } from './timestamp.js';
 import { joinWindowedKey, type WindowBounds } from '../serde/windowed.js';
 import { partitionForKey } from '../storage/log/partitioner.js';
 import type { TableView } from '../storage/state/materialized-view.js';
-import type { Formats, WindowStepInfo } from '../plan/steps.js';
+import type { SinkSpec } from '../plan/steps.js';
 import type { OutputConsumer, RecordContext } from './operator.js';
 
-export interface SinkOptions {
-  readonly topic: string;
-  readonly formats: Formats;
-  readonly window?: WindowStepInfo;
-  readonly timestampColumn?: string;
-  readonly timestampFormat?: string;
-  /** Only keep the view (CREATE SOURCE TABLE): nothing is written to the topic. */
-  readonly materializeOnly?: boolean;
+export interface SinkOptions extends SinkSpec {
   /**
    * Partitions of the topic, for windowed keys: those go to the partition of the key without its
    * window, as Kafka Streams' WindowedStreamPartitioner does (absent: the log partitions them).

@@ -20,20 +20,11 @@ import { sourceLayout, type LayoutColumn } from '../analyzer/row-scope.js';
 import type { DataSource } from '../engine/metastore.js';
 import { formatType } from '../types/sql-type.js';
 import { exprText, toStepColumns } from './step-codec.js';
-import type { ExecutionStep, Formats, JoinStep, OutputExpr, SourceStep, StepColumn, WindowStepInfo } from './steps.js';
+import type { ExecutionStep, JoinStep, OutputExpr, SinkSpec, SourceStep, StepColumn } from './steps.js';
 
 /** Where the query's rows go. */
 export type PlanTarget =
-  | {
-      readonly kind: 'persistent';
-      readonly sinkName: string;
-      readonly topic: string;
-      readonly formats: Formats;
-      readonly window?: WindowStepInfo;
-      readonly timestampColumn?: string;
-      readonly timestampFormat?: string;
-      readonly materializeOnly?: boolean;
-    }
+  | ({ readonly kind: 'persistent' } & SinkSpec)
   | { readonly kind: 'push' }
   /** A pull query on a table: read its materialized rows (by key when `lookup` gives the key values). */
   | { readonly kind: 'pull'; readonly lookup?: readonly Expr[] };
@@ -101,19 +92,8 @@ export function planQuery(q: AnalyzedQuery, target: PlanTarget): ExecutionStep {
   }
 
   if (target.kind !== 'persistent') return step;
-  return {
-    kind: q.resultType === 'TABLE' ? 'tableSinkV1' : 'streamSinkV1',
-    ctx: target.sinkName,
-    source: step,
-    sinkName: target.sinkName,
-    topic: target.topic,
-    formats: target.formats,
-    ...(target.window ? { window: target.window } : {}),
-    ...(target.timestampColumn !== undefined ? { timestampColumn: target.timestampColumn } : {}),
-    ...(target.timestampFormat !== undefined ? { timestampFormat: target.timestampFormat } : {}),
-    ...(target.materializeOnly ? { materializeOnly: true } : {}),
-    columns: step.columns,
-  };
+  const { kind: _persistent, ...sink } = target;
+  return { kind: q.resultType === 'TABLE' ? 'tableSinkV1' : 'streamSinkV1', ctx: target.sinkName, source: step, ...sink, columns: step.columns };
 }
 
 function project(kind: 'streamSelectV1' | 'tableSelectV1', ctx: string, source: ExecutionStep, q: AnalyzedQuery, keyColumns: readonly OutputColumn[], names: Names): ExecutionStep {

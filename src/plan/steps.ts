@@ -173,6 +173,9 @@ export interface SinkStep extends StepBase {
   readonly materializeOnly?: boolean;
 }
 
+/** Where and how a sink writes: its step without the step's plumbing. */
+export type SinkSpec = Omit<SinkStep, 'kind' | 'ctx' | 'source' | 'columns'>;
+
 export type ExecutionStep =
   | SourceStep
   | PullSourceStep

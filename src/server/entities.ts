@@ -40,8 +40,8 @@ export interface EntityContext {
   readonly engine: Engine;
   /** Next command sequence number (for currentStatus). */
   nextSequence(): number;
-  /** This server as ksqlDB names hosts in query statuses: `host:port`. */
-  readonly host?: string;
+  /** This server as ksqlDB names hosts in query statuses: `host:port` (once listening). */
+  host?(): string | undefined;
 }
 
 export function toEntity(r: StatementResult, ctx: EntityContext): Entity | undefined {
@@ -165,7 +165,7 @@ function queryDescription(q: QueryDescription, ctx: EntityContext): Record<strin
     topology: q.topology,
     executionPlan: q.executionPlan,
     overriddenProperties: q.overriddenProperties,
-    ksqlHostQueryStatus: q.state !== undefined ? { [ctx.host ?? 'localhost:8088']: q.state } : {},
+    ksqlHostQueryStatus: q.state !== undefined ? { [ctx.host?.() ?? 'localhost:8088']: q.state } : {},
     queryType: q.queryType,
     queryErrors: q.queryErrors.map((e) => ({ timestamp: e.timestamp, errorMessage: e.message, type: 'USER' })),
     tasksMetadata: [],

@@ -44,8 +44,10 @@ export class RestApi {
   constructor(
     readonly engine: Engine,
     private readonly options: RestApiOptions = {},
+    /** `host:port` of this server, as query statuses name it. */
+    host?: () => string | undefined,
   ) {
-    this.entityContext = { engine, nextSequence: () => this.sequence++ };
+    this.entityContext = { engine, nextSequence: () => this.sequence++, ...(host ? { host } : {}) };
   }
 
   /** Entry point for every HTTP request (both protocols). */

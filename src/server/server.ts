@@ -39,7 +39,7 @@ export class SluiceServer {
     readonly engine: Engine,
     private readonly options: ServerOptions = {},
   ) {
-    this.api = new RestApi(engine, options);
+    this.api = new RestApi(engine, options, () => (this.net.listening ? this.url.replace(/^http:\/\//, '') : undefined));
     this.hub = new PushHub(engine, options);
     const handler = (req: HttpRequest, res: HttpResponse) => this.api.handle(req, res);
     this.http = createHttpServer((req, res) => handler(req, res as unknown as HttpResponse));
