@@ -100,12 +100,10 @@ export async function explain(engine: EngineContext, st: Statement & { kind: 'Ex
   }
   const inner = st.statement!;
   let plan: QueryPlan;
-  let text = inner.text;
   switch (inner.kind) {
-    case 'Select': {
+    case 'Select':
       plan = planTransient(engine, inner.query, props, engine.queries.peekId('transient')).plan;
       break;
-    }
     case 'CreateAsSelect':
     case 'InsertInto':
       plan = await explainPersistent(engine, inner, props);
@@ -113,8 +111,7 @@ export async function explain(engine: EngineContext, st: Statement & { kind: 'Ex
     default:
       throw new ExecutionError('The provided statement does not run a ksql query');
   }
-  text = text.trim();
-  return { type: 'queryDescription', statementText: st.text, query: planDescription(plan, text) };
+  return { type: 'queryDescription', statementText: st.text, query: planDescription(plan, inner.text.trim()) };
 }
 
 /** A plan's description, without runtime information (EXPLAIN of a statement). */

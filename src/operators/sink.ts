@@ -68,8 +68,9 @@ export class SinkWriter implements OutputConsumer {
       return;
     }
     const headers = this.record.current?.headers;
-    const r: ProduceRecord = headers && headers.length > 0 ? { key: k, value: v, timestamp, headers } : { key: k, value: v, timestamp };
-    this.buffer.push(partition === undefined ? r : { ...r, partition });
+    // One literal per shape (no spread): the log's append loop stays monomorphic.
+    if (partition === undefined) this.buffer.push(headers && headers.length > 0 ? { key: k, value: v, timestamp, headers } : { key: k, value: v, timestamp });
+    else this.buffer.push(headers && headers.length > 0 ? { key: k, value: v, timestamp, headers, partition } : { key: k, value: v, timestamp, partition });
     this.written++;
   }
 

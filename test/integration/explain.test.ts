@@ -39,23 +39,38 @@ function golden(name: string, text: string): void {
   expect(text).toBe(readFileSync(path, 'utf8'));
 }
 
-describe('EXPLAIN of the benchmark queries', () => {
+/** POST /ksql to a server; the entities, or a rejection with the error body. */
+function ksqlAt(server: SluiceServer, statements: string): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/ksql', server.url), { method: 'POST', headers: { 'content-type': 'application/vnd.ksql.v1+json' } }, (res) => {
+      let data = '';
+      res.on('data', (c: Buffer) => (data += c.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(data) as Record<string, unknown>[]) : reject(new Error(`${res.statusCode}: ${data}`))));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ ksql: statements }));
+  });
+}
+
+describe('EXPLAIN of the benchmark queries, through REST', () => {
   const topics: TopicMap = { inputs: { bid: 'bid', auction: 'auction', person: 'person', mem: 'mem' }, sinkPrefix: '' };
   for (const c of CASES) {
     if (c.kind !== 'query' || c.backend !== 'embedded') continue;
     it(`${c.name} matches its golden plan`, async () => {
       const engine = await Engine.open({ dataDir: newDir(), runQueries: false });
+      const server = new SluiceServer(engine, { port: 0, closeGraceMs: 100 });
+      await server.listen();
       try {
         for (const t of Object.values(topics.inputs)) await engine.log.createTopic(t, { partitions: 4 });
-        for (const d of sourceDdl(topics)) await engine.execute(d.sql);
-        const [created] = await engine.execute(c.sql(topics));
-        const id = (created as { queryId: string }).queryId;
-        const [explained] = await engine.execute(`EXPLAIN ${id};`);
-        if (explained?.type !== 'queryDescription') throw new Error(`not a query description: ${explained?.type}`);
-        const q = explained.query;
+        await ksqlAt(server, sourceDdl(topics).map((d) => d.sql).join('\n'));
+        const [created] = await ksqlAt(server, c.sql(topics));
+        const id = (created!['commandStatus'] as { queryId: string }).queryId;
+        const [explained] = await ksqlAt(server, `EXPLAIN ${id};`);
+        const q = explained!['queryDescription'] as { statementText: string; executionPlan: string; topology: string };
         expect(q).toMatchObject({ id, queryType: 'PERSISTENT', state: 'RUNNING', sinks: [c.sink.toUpperCase()] });
         golden(c.name, `${q.statementText}\n\n${q.executionPlan}\n${q.topology}`);
       } finally {
+        await server.close();
         await engine.close();
       }
     });
@@ -84,17 +99,8 @@ describe('EXPLAIN, DESCRIBE EXTENDED and SHOW QUERIES EXTENDED through REST and 
     await engine.close();
   });
 
-  function ksql(statements: string): Promise<Record<string, unknown>[]> {
-    return new Promise((resolve, reject) => {
-      const req = request(new URL('/ksql', server.url), { method: 'POST', headers: { 'content-type': 'application/vnd.ksql.v1+json' } }, (res) => {
-        let data = '';
-        res.on('data', (c: Buffer) => (data += c.toString()));
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(data) as Record<string, unknown>[]) : reject(new Error(`${res.statusCode}: ${data}`))));
-      });
-      req.on('error', reject);
-      req.end(JSON.stringify({ ksql: statements }));
-    });
-  }
+  const ksql = (statements: string) => ksqlAt(server, statements);
+  const cli = (statement: string) => run(process.execPath, ['dist/cli/sluice.js', 'cli', '--server', server.url, '-e', statement], { encoding: 'utf8' });
 
   const plan = async (statement: string) => {
     const [e] = await ksql(`EXPLAIN ${statement}`);
@@ -119,8 +125,11 @@ describe('EXPLAIN, DESCRIBE EXTENDED and SHOW QUERIES EXTENDED through REST and 
     ],
     ['an INSERT INTO', `INSERT INTO big SELECT id, amount AS doubled FROM orders;`, ['SINK', 'PROJECT', 'SOURCE']],
     ['a push query over a join', `SELECT o.id, c.name FROM orders o JOIN customers c ON o.cust = c.id EMIT CHANGES;`, ['PROJECT', 'JOIN', 'SOURCE', 'SOURCE']],
-  ])('explains %s without running it', async (_shape, statement, expected) => {
+  ])('explains %s without running it, through REST and the CLI', async (_shape, statement, expected) => {
     expect(ops(await plan(statement))).toEqual(expected);
+    const printed = (await cli(`EXPLAIN ${statement}`)).stdout;
+    expect(printed).toMatch(/^Query Type +: (PERSISTENT|PUSH)$/m);
+    expect(ops(printed.slice(printed.indexOf('Execution plan')))).toEqual(expected);
   });
 
   it('explains nothing it was not asked to create', async () => {
@@ -160,7 +169,6 @@ describe('EXPLAIN, DESCRIBE EXTENDED and SHOW QUERIES EXTENDED through REST and 
     expect(q['ksqlHostQueryStatus']).toEqual({ [server.url.replace('http://', '')]: 'RUNNING' });
 
     // The CLI renders both as ksql's CLI does.
-    const cli = (statement: string) => run(process.execPath, ['dist/cli/sluice.js', 'cli', '--server', server.url, '-e', statement], { encoding: 'utf8' });
     const explained = (await cli('EXPLAIN CSAS_BIG_0;')).stdout;
     expect(explained).toMatch(/^ID +: CSAS_BIG_0$/m);
     expect(explained).toContain('Execution plan');
