@@ -231,13 +231,14 @@ export class PersistentQuery {
       this.produced = 0;
       throw e;
     }
-    // Outputs and state are durable: a failure from here on is retried by the next commit.
-    await consumer.commit();
-    await this.deps.processingLog.flush();
+    // Outputs and state are durable: the batch is processed (a failure from here on is retried by
+    // the next commit, which covers these positions too).
     this.processed += consumed - second;
     this.repartitionBacklog -= second;
     this.stats.recordBatch(consumed - second, this.produced);
     this.produced = 0;
+    await consumer.commit();
+    await this.deps.processingLog.flush();
     return consumed;
   }
 

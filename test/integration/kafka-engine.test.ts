@@ -306,6 +306,12 @@ describe('two servers sharing queries', () => {
         return latest;
       };
       const seenAll = (n: number) => (rs: LogRecord[]) => rs.length >= n && new Set(rs.map((r) => (JSON.parse(r.value!.toString()) as { W: number }).W)).size >= n;
+      // Both members of each group own partitions before data flows (else A may consume it all
+      // before the group rebalances and B has nothing to show).
+      const ids = ['CSAS_DST_0', 'CTAS_TOTALS_1', 'CTAS_BY_REST_2'];
+      const split = () => ids.every((id) => (a.query(id)!.assignment()?.length ?? 0) > 0 && (b!.query(id)!.assignment()?.length ?? 0) > 0);
+      for (const deadline = Date.now() + 60_000; !split() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+      expect(split(), 'both servers own partitions of every query').toBe(true);
       await append(0, 400);
       await readUntil(producer, [`${p}-dst`], seenAll(400));
       const want400 = totalsAfter(400);
@@ -313,8 +319,8 @@ describe('two servers sharing queries', () => {
         const l = latestTotals(rs);
         return [...want400].every(([k, v]) => l.get(k)?.N === v.N && l.get(k)?.S === v.S);
       });
-      // Both members of each group got partitions.
-      for (const id of ['CSAS_DST_0', 'CTAS_TOTALS_1', 'CTAS_BY_REST_2']) {
+      // Both members of each group processed records of their partitions.
+      for (const id of ids) {
         expect(a.query(id)!.processed, `${id} on A`).toBeGreaterThan(0);
         expect(b.query(id)!.processed, `${id} on B`).toBeGreaterThan(0);
       }

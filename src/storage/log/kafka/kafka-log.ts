@@ -443,8 +443,19 @@ export class KafkaLog implements Log {
 
   private async offsets(topic: string): Promise<{ partition: number; high: number; low: number }[]> {
     await this.topic(topic);
-    const o = await this.withAdmin((a) => a.fetchTopicOffsets(topic));
-    return o.map((x) => ({ partition: x.partition, high: Number(x.high), low: Number(x.low) })).sort((a, b) => a.partition - b.partition);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const o = await this.withAdmin((a) => a.fetchTopicOffsets(topic));
+        return o.map((x) => ({ partition: x.partition, high: Number(x.high), low: Number(x.low) })).sort((a, b) => a.partition - b.partition);
+      } catch (e) {
+        // kafkajs fails with a TypeError ("Cannot destructure property 'partitions' of 'low.pop(...)'")
+        // when the broker answers before the topic's partition metadata is complete, e.g. just after
+        // the topic was created: ask again with fresh metadata.
+        if (!(e instanceof TypeError) || attempt >= 5 || this.closed) throw e;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        await this.renewAdmin();
+      }
+    }
   }
 
   async endOffsets(topic: string): Promise<number[]> {
