@@ -237,6 +237,7 @@ export class JoinRuntime {
     const ks = this.ks(side, key, e.row);
     const mine = side === 'L' ? this.leftTable! : this.rightTable!;
     const other = side === 'L' ? this.rightTable! : this.leftTable!;
+    const before = e.deleted ? mine.get(ks) : undefined;
     mine.put(ks, e.deleted ? undefined : { row: e.row, ts: e.ts });
     const o = other.get(ks);
     const l = side === 'L' ? (e.deleted ? null : e.row) : (o?.row ?? null);
@@ -250,7 +251,10 @@ export class JoinRuntime {
     if (side === 'L' && needR && !o) return;
     if (side === 'R' && needL && !o) return;
     const exists = (!needL || l !== null) && (!needR || r !== null) && (l !== null || r !== null);
-    this.emit(exists ? { row: this.join(l, r, key), ts, deleted: false } : { row: this.join(null, null, key), ts, deleted: true });
+    if (exists) return this.emit({ row: this.join(l, r, key), ts, deleted: false });
+    // A delete carries the row as it was, so that a join above this one finds its own key in it.
+    const was = side === 'L' ? this.join(before?.row ?? null, o?.row ?? null, key) : this.join(o?.row ?? null, before?.row ?? null, key);
+    this.emit({ row: was, ts, deleted: true });
   }
 
   /** Foreign-key join, left side: the row's foreign key finds the right row; output keyed by the left key. */

@@ -30,7 +30,7 @@ export type PlanTarget =
   | { readonly kind: 'pull'; readonly lookup?: readonly Expr[] };
 
 export function planQuery(q: AnalyzedQuery, target: PlanTarget): ExecutionStep {
-  const names = new Names(q);
+  const names = new Names(q, target.kind !== 'persistent');
   let step: ExecutionStep = target.kind === 'pull' ? pullSource(q.from, target.lookup) : fromSteps(q.from);
   const table = q.from.kind === 'source' ? q.from.source.type === 'TABLE' : q.from.root.resultKind === 'TABLE';
   // Names of the FROM's columns as the steps after it see them, table-function columns appended.
@@ -135,7 +135,7 @@ function pullSource(from: FromClause, lookup: readonly Expr[] | undefined): Exec
     sourceName: s.name,
     alias: from.alias,
     ...(s.window ? { window: s.window } : {}),
-    ...(lookup ? { lookup: lookup.map(exprText) } : {}),
+    ...(lookup ? { lookup: lookup.map((e) => exprText(e, true)) } : {}),
     columns: toStepColumns(sourceLayout(s)),
   };
 }
@@ -206,7 +206,11 @@ const INTERNAL: readonly [RegExp, string][] = [
 class Names {
   private readonly resolve: (ref: ColumnRef) => string | undefined;
 
-  constructor(q: AnalyzedQuery) {
+  constructor(
+    q: AnalyzedQuery,
+    /** A push or pull plan: see exprText. */
+    private readonly transient: boolean,
+  ) {
     if (q.from.kind === 'source') {
       this.resolve = (ref) => this.column(ref.name);
     } else {
@@ -231,7 +235,7 @@ class Names {
   }
 
   expr(e: Expr): string {
-    return exprText(renameColumns(e, this.resolve));
+    return exprText(renameColumns(e, this.resolve), this.transient);
   }
 }
 

@@ -53,7 +53,9 @@ async function outputs(engine: Engine, name: string): Promise<Out[]> {
  * Run `queries` over `ddl`, inserting `inputs` (one INSERT per entry) and draining after each;
  * with `restartAt`, the engine is closed and opened again on the same data directory there.
  */
-async function scenario(ddl: string, queries: string, inputs: readonly string[], sinks: readonly string[], restartAt?: number): Promise<Record<string, Out[]>> {
+type Input = string | ((engine: Engine) => Promise<unknown>);
+
+async function scenario(ddl: string, queries: string, inputs: readonly Input[], sinks: readonly string[], restartAt?: number): Promise<Record<string, Out[]>> {
   const dir = newDir();
   let engine = await open(dir);
   try {
@@ -64,7 +66,8 @@ async function scenario(ddl: string, queries: string, inputs: readonly string[],
         await engine.close();
         engine = await open(dir);
       }
-      await engine.execute(inputs[i]!);
+      const input = inputs[i]!;
+      await (typeof input === 'string' ? engine.execute(input) : input(engine));
       await engine.drain();
     }
     const out: Record<string, Out[]> = {};
@@ -204,6 +207,28 @@ describe('steps after a join', () => {
       [1, { NAME: 'ann', TAG: 'c' }],
       [3, { NAME: null, TAG: 'd' }],
       [2, { NAME: 'bob', TAG: 'e' }],
+    ]);
+  });
+});
+
+describe('n-way table joins', () => {
+  it('a delete in a table joined in the middle deletes the joined row', async () => {
+    const ddl = `
+      CREATE TABLE a (id INT PRIMARY KEY, x STRING) WITH (kafka_topic='a', partitions=1, value_format='JSON');
+      CREATE TABLE b (id INT PRIMARY KEY, y STRING) WITH (kafka_topic='b', partitions=1, value_format='JSON');
+      CREATE TABLE c (id INT PRIMARY KEY, z STRING) WITH (kafka_topic='c', partitions=1, value_format='JSON');`;
+    const queries = `CREATE TABLE abc AS SELECT a.id AS id, x, y, z FROM a JOIN b ON a.id = b.id JOIN c ON a.id = c.id;`;
+    const inputs = [
+      `INSERT INTO a (ROWTIME, id, x) VALUES (1, 1, 'x');`,
+      `INSERT INTO b (ROWTIME, id, y) VALUES (2, 1, 'y');`,
+      `INSERT INTO c (ROWTIME, id, z) VALUES (3, 1, 'z');`,
+      // A tombstone for b's row 1 (KAFKA-format INT key).
+      (engine: Engine) => engine.log.append('b', [{ key: Buffer.from([0, 0, 0, 1]), value: null, timestamp: 4 }]),
+    ];
+    const out = await scenario(ddl, queries, inputs, ['ABC']);
+    expect(out['ABC']).toEqual([
+      { key: 1, value: { X: 'x', Y: 'y', Z: 'z' }, ts: 3 },
+      { key: 1, value: null, ts: 4 },
     ]);
   });
 });
