@@ -55,6 +55,8 @@ export interface TransientPlan {
   readonly columns: readonly Column[];
   /** The table a pull query reads. */
   readonly table?: DataSource;
+  /** The ASTs of the plan's expressions (it runs at once: no need to parse them again). */
+  readonly asts: ReadonlyMap<string, Expr>;
 }
 
 export function parseSelect(sql: string, options: ExecuteOptions): Statement & { kind: 'Select' } {
@@ -70,6 +72,7 @@ export function planTransient(engine: EngineContext, query: Query, props: Props,
   if (kind === 'pull') checkPullQuery(query, props);
   const ctx = engine.compileContext();
   const analyzed = analyzeQuery(query, (n) => engine.metastore.requireSource(n), ctx, { transient: true });
+  const asts = new Map<string, Expr>();
   const sources = fromSources(analyzed.from);
   const base = { planVersion: PLAN_VERSION, queryId, sources: sources.map((s) => s.name), resultType: analyzed.resultType };
   const source = sources[0]!;
@@ -82,14 +85,14 @@ export function planTransient(engine: EngineContext, query: Query, props: Props,
     validatePullWhere(query.where, source, props['ksql.query.pull.table.scan.enabled'] !== 'false', props['ksql.query.pull.range.scan.enabled'] !== 'false');
     // A lookup of literal keys (`K = v`, `K IN (...)`) reads just those rows; the WHERE clause still applies.
     const lookup = source.window ? undefined : literalKeyLookup(query.where, source, ctx);
-    const root = planQuery(analyzed, { kind: 'pull', ...(lookup ? { lookup } : {}) });
+    const root = planQuery(analyzed, { kind: 'pull', ...(lookup ? { lookup } : {}) }, asts);
     // Pull queries on tables mark the key columns they return.
     const keyNames = new Set([...source.schema.key.map((k) => k.name), ...(source.window ? ['WINDOWSTART', 'WINDOWEND'] : [])]);
     const columns = analyzed.valueColumns.map((c, i) => ({ ...analyzed.outputSchema.value[i]!, ...(c.expr.kind === 'ColumnRef' && keyNames.has(c.expr.name) ? { namespace: 'KEY' as const } : {}) }));
-    return { kind, plan: { ...base, queryType: 'PULL', root }, analyzed, columns, table: source };
+    return { kind, plan: { ...base, queryType: 'PULL', root }, analyzed, columns, table: source, asts };
   }
-  const root = planQuery(analyzed, { kind: 'push' });
-  return { kind, plan: { ...base, queryType: kind === 'push' ? 'PUSH' : 'PULL', root }, analyzed, columns: analyzed.outputSchema.value };
+  const root = planQuery(analyzed, { kind: 'push' }, asts);
+  return { kind, plan: { ...base, queryType: kind === 'push' ? 'PUSH' : 'PULL', root }, analyzed, columns: analyzed.outputSchema.value, asts };
 }
 
 /**
@@ -137,19 +140,20 @@ export async function executeQuery(engine: EngineContext, sql: string, sink: Row
       ctx,
       config: props,
       onRecordError,
-      ...(table ? { pullRows: (step: PullSourceStep) => tableRows(engine, table, step, ctx) } : planned.kind === 'pull' ? { scanTopic: sources[0]!.topic } : {}),
+      asts: planned.asts,
+      ...(table ? { pullRows: (step: PullSourceStep) => tableRows(engine, table, step, ctx, planned.asts) } : planned.kind === 'pull' ? { scanTopic: sources[0]!.topic } : {}),
     },
     sink,
   );
 }
 
 /** The rows a pull source reads from its table's view, as source rows, in the order of their serialized keys (as from ksqlDB's state stores). */
-function tableRows(engine: EngineContext, table: DataSource, step: PullSourceStep, ctx: CompileContext): Iterable<unknown[]> {
+function tableRows(engine: EngineContext, table: DataSource, step: PullSourceStep, ctx: CompileContext, asts: ReadonlyMap<string, Expr>): Iterable<unknown[]> {
   const view = engine.queries.view(table.name);
   if (!view) return [];
   const keyType = table.schema.key[0]?.type;
   const keys = step.lookup?.map((text) => {
-    const c = compileExpression(parseStepExpr(text), { resolveColumn: () => undefined }, ctx);
+    const c = compileExpression(asts.get(text) ?? parseStepExpr(text), { resolveColumn: () => undefined }, ctx);
     return keyType ? castValue(c.evaluate([]), c.type, keyType) : c.evaluate([]);
   });
   const candidates = keys ? keys.map((k) => view.get([k])).filter((r): r is ViewRow => r !== undefined) : view.rows();

@@ -29,9 +29,13 @@ export type PlanTarget =
   /** A pull query on a table: read its materialized rows (by key when `lookup` gives the key values). */
   | { readonly kind: 'pull'; readonly lookup?: readonly Expr[] };
 
-export function planQuery(q: AnalyzedQuery, target: PlanTarget): ExecutionStep {
-  const names = new Names(q, target.kind !== 'persistent');
-  let step: ExecutionStep = target.kind === 'pull' ? pullSource(q.from, target.lookup) : fromSteps(q.from);
+/**
+ * Plan `q`. `asts`: filled with the AST of every expression text of the plan, for a plan the task
+ * builder runs at once in this process (see exprText).
+ */
+export function planQuery(q: AnalyzedQuery, target: PlanTarget, asts?: Map<string, Expr>): ExecutionStep {
+  const names = new Names(q, asts);
+  let step: ExecutionStep = target.kind === 'pull' ? pullSource(q.from, target.lookup, asts) : fromSteps(q.from);
   const table = q.from.kind === 'source' ? q.from.source.type === 'TABLE' : q.from.root.resultKind === 'TABLE';
   // Names of the FROM's columns as the steps after it see them, table-function columns appended.
   const layout = q.layout;
@@ -126,7 +130,7 @@ function sourceStep(source: DataSource, alias: string, ctx: string): SourceStep 
   };
 }
 
-function pullSource(from: FromClause, lookup: readonly Expr[] | undefined): ExecutionStep {
+function pullSource(from: FromClause, lookup: readonly Expr[] | undefined, asts: Map<string, Expr> | undefined): ExecutionStep {
   if (from.kind !== 'source') throw new Error('pull queries read one table');
   const s = from.source;
   return {
@@ -135,7 +139,7 @@ function pullSource(from: FromClause, lookup: readonly Expr[] | undefined): Exec
     sourceName: s.name,
     alias: from.alias,
     ...(s.window ? { window: s.window } : {}),
-    ...(lookup ? { lookup: lookup.map((e) => exprText(e, true)) } : {}),
+    ...(lookup ? { lookup: lookup.map((e) => exprText(e, asts)) } : {}),
     columns: toStepColumns(sourceLayout(s)),
   };
 }
@@ -208,8 +212,7 @@ class Names {
 
   constructor(
     q: AnalyzedQuery,
-    /** A push or pull plan: see exprText. */
-    private readonly transient: boolean,
+    private readonly asts: Map<string, Expr> | undefined,
   ) {
     if (q.from.kind === 'source') {
       this.resolve = (ref) => this.column(ref.name);
@@ -235,7 +238,7 @@ class Names {
   }
 
   expr(e: Expr): string {
-    return exprText(renameColumns(e, this.resolve), this.transient);
+    return exprText(renameColumns(e, this.resolve), this.asts);
   }
 }
 

@@ -13,36 +13,18 @@ import { resolveTypeNode } from '../types/type-node.js';
 import type { SourceStep, StepColumn } from './steps.js';
 
 /**
- * Expression text that parses back to the same expression. `transient`: the plan runs in this
- * process only (a push or pull query, never stored), so the task builder may take this AST instead
- * of parsing the text again (a pull query is planned and built per request).
+ * Expression text that parses back to the same expression. `asts`: the plan runs in this process
+ * only (a push or pull query, never stored; a pull query is planned per request), so the task
+ * builder may take the AST from there instead of parsing the text again.
  */
-export function exprText(e: Expr, transient = false): string {
+export function exprText(e: Expr, asts?: Map<string, Expr>): string {
   const text = formatExpression(e, { exact: true });
-  if (transient) remember(text, e);
+  asts?.set(text, e);
   return text;
 }
 
-/**
- * Parsed step expressions, by text: a plan instantiated again (a rebuild after a rebalance, a
- * restart) parses each distinct text once. ASTs are never mutated, so sharing them is safe. Bounded:
- * when full it starts over.
- */
-const parsed = new Map<string, Expr>();
-const MAX_PARSED = 10_000;
-
 export function parseStepExpr(text: string): Expr {
-  let e = parsed.get(text);
-  if (e === undefined) {
-    e = parseExpression(text);
-    remember(text, e);
-  }
-  return e;
-}
-
-function remember(text: string, e: Expr): void {
-  if (parsed.size >= MAX_PARSED) parsed.clear();
-  parsed.set(text, e);
+  return parseExpression(text);
 }
 
 const types = new Map<string, SqlType>();

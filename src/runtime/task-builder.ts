@@ -49,6 +49,8 @@ export interface TaskDeps {
   readonly sinkPartitions?: number;
   /** Pull queries: the rows of the table a pull source reads, as source rows. */
   readonly pullRows?: (step: PullSourceStep) => Iterable<unknown[]>;
+  /** The ASTs of the plan's expression texts, when the planner just made them (planQuery's `asts`). */
+  readonly asts?: ReadonlyMap<string, Expr>;
 }
 
 /** The running operators of one query. */
@@ -134,8 +136,12 @@ class TaskBuilder {
     return new LayoutScope(layoutOf(columns), [], 'SELECT column');
   }
 
+  private expr(text: string): Expr {
+    return this.deps.asts?.get(text) ?? parseStepExpr(text);
+  }
+
   private exprs(texts: readonly string[]): Expr[] {
-    return texts.map(parseStepExpr);
+    return texts.map((t) => this.expr(t));
   }
 
   /** The step whose rows become the output: a projection, or an aggregation's (suppressed) projection. */
@@ -172,11 +178,11 @@ class TaskBuilder {
       case 'pullSourceV1':
         return this.pullSource(step, down);
       case 'streamFilterV1':
-        return this.rows(step.source, new StreamFilter(parseStepExpr(step.filter), this.scope(step.source.columns), ctx, down));
+        return this.rows(step.source, new StreamFilter(this.expr(step.filter), this.scope(step.source.columns), ctx, down));
       case 'tableFilterV1':
-        return this.rows(step.source, new TableFilter(parseStepExpr(step.filter), this.scope(step.source.columns), ctx, down));
+        return this.rows(step.source, new TableFilter(this.expr(step.filter), this.scope(step.source.columns), ctx, down));
       case 'streamFlatMapV1': {
-        const calls = step.tableFunctions.map((tf) => ({ call: parseStepExpr(tf.call) as FunctionCall, index: step.columns.findIndex((c) => c.name === tf.column) }));
+        const calls = step.tableFunctions.map((tf) => ({ call: this.expr(tf.call) as FunctionCall, index: step.columns.findIndex((c) => c.name === tf.column) }));
         return this.rows(step.source, new FlatMap(calls, this.scope(step.source.columns), ctx, step.columns.length, down));
       }
       case 'streamSelectKeyV1':
@@ -247,12 +253,12 @@ class TaskBuilder {
     const spec: AggregateSpec = {
       inputScope,
       groupBy: this.exprs(groupBy.groupBy),
-      aggregates: agg.aggregates.map((a) => resolveAggregateCall(parseStepExpr(a.call) as FunctionCall, inputScope, ctx)),
+      aggregates: agg.aggregates.map((a) => resolveAggregateCall(this.expr(a.call) as FunctionCall, inputScope, ctx)),
       ...(agg.window ? { window: agg.window } : {}),
       aggLayout: layoutOf(agg.columns),
       keyColumns: this.exprs(select.keyColumns.map((c) => c.expr)),
       valueColumns: this.exprs(select.valueColumns.map((c) => c.expr)),
-      ...(having ? { having: parseStepExpr(having.filter) } : {}),
+      ...(having ? { having: this.expr(having.filter) } : {}),
       emitFinal,
       tableInput: groupBy.kind === 'tableGroupByV1' || groupBy.kind === 'tableGroupByKeyV1',
       repartitioned: groupBy.kind === 'streamGroupByV1' || groupBy.kind === 'tableGroupByV1',
@@ -363,8 +369,8 @@ class TaskBuilder {
         rightKind: kindOf(node.right),
         foreignKey: node.kind === 'fkTableTableJoinV1',
         ...(node.within ? { within: node.within } : {}),
-        leftKey: parseStepExpr(node.leftKey),
-        rightKey: parseStepExpr(node.rightKey),
+        leftKey: this.expr(node.leftKey),
+        rightKey: this.expr(node.rightKey),
         scope,
         leftRanges: [...leavesUnder(node.left).map(range), [keyIndex, keyIndex + 1]],
         rightRange: range(right),

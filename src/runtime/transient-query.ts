@@ -8,6 +8,7 @@
 import { rmSync } from 'node:fs';
 import type { Log, LogConsumer, LogRecord } from '../storage/log/log.js';
 import type { CompileContext } from '../expr/compile.js';
+import type { Expr } from '../parser/ast.js';
 import type { RecordErrorSink } from '../operators/source.js';
 import type { OutputConsumer, RecordContext } from '../operators/operator.js';
 import type { ExecutionStep, PullSourceStep } from '../plan/steps.js';
@@ -55,6 +56,8 @@ export interface TransientQuerySpec {
   readonly pullRows?: (step: PullSourceStep) => Iterable<unknown[]>;
   /** Pull queries on streams: the topic to scan. */
   readonly scanTopic?: string;
+  /** The ASTs of the plan's expressions, from the planner. */
+  readonly asts?: ReadonlyMap<string, Expr>;
 }
 
 export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): TransientQueryHandle {
@@ -87,6 +90,7 @@ export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): Tran
       sourcePartitions: 1,
       record,
       ...(spec.pullRows ? { pullRows: spec.pullRows } : {}),
+      ...(spec.asts ? { asts: spec.asts } : {}),
     },
     output,
   );
