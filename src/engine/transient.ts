@@ -17,8 +17,7 @@ import { sourceLayout } from '../analyzer/row-scope.js';
 import { compileExpression, type CompileContext } from '../expr/compile.js';
 import { castValue } from '../expr/cast.js';
 import { planQuery } from '../plan/planner.js';
-import { parseStepExpr } from '../plan/step-codec.js';
-import { PLAN_VERSION, isJoinStep, walkSteps, type PullSourceStep, type QueryPlan } from '../plan/steps.js';
+import { PLAN_VERSION, isJoinStep, walkSteps, type QueryPlan } from '../plan/steps.js';
 import { createSerde } from '../serde/index.js';
 import { partitionForKey } from '../storage/log/partitioner.js';
 import type { ViewRow } from '../storage/state/materialized-view.js';
@@ -57,6 +56,8 @@ export interface TransientPlan {
   readonly table?: DataSource;
   /** The ASTs of the plan's expressions (it runs at once: no need to parse them again). */
   readonly asts: ReadonlyMap<string, Expr>;
+  /** A pull query's key lookup: the values of the plan's lookup expressions, coerced to the key's type. */
+  readonly lookupKeys?: readonly unknown[];
 }
 
 export function parseSelect(sql: string, options: ExecuteOptions): Statement & { kind: 'Select' } {
@@ -85,11 +86,11 @@ export function planTransient(engine: EngineContext, query: Query, props: Props,
     validatePullWhere(query.where, source, props['ksql.query.pull.table.scan.enabled'] !== 'false', props['ksql.query.pull.range.scan.enabled'] !== 'false');
     // A lookup of literal keys (`K = v`, `K IN (...)`) reads just those rows; the WHERE clause still applies.
     const lookup = source.window ? undefined : literalKeyLookup(query.where, source, ctx);
-    const root = planQuery(analyzed, { kind: 'pull', ...(lookup ? { lookup } : {}) }, asts);
+    const root = planQuery(analyzed, { kind: 'pull', ...(lookup ? { lookup: lookup.exprs } : {}) }, asts);
     // Pull queries on tables mark the key columns they return.
     const keyNames = new Set([...source.schema.key.map((k) => k.name), ...(source.window ? ['WINDOWSTART', 'WINDOWEND'] : [])]);
     const columns = analyzed.valueColumns.map((c, i) => ({ ...analyzed.outputSchema.value[i]!, ...(c.expr.kind === 'ColumnRef' && keyNames.has(c.expr.name) ? { namespace: 'KEY' as const } : {}) }));
-    return { kind, plan: { ...base, queryType: 'PULL', root }, analyzed, columns, table: source, asts };
+    return { kind, plan: { ...base, queryType: 'PULL', root }, analyzed, columns, table: source, asts, ...(lookup ? { lookupKeys: lookup.values } : {}) };
   }
   const root = planQuery(analyzed, { kind: 'push' }, asts);
   return { kind, plan: { ...base, queryType: kind === 'push' ? 'PUSH' : 'PULL', root }, analyzed, columns: analyzed.outputSchema.value, asts };
@@ -141,21 +142,19 @@ export async function executeQuery(engine: EngineContext, sql: string, sink: Row
       config: props,
       onRecordError,
       asts: planned.asts,
-      ...(table ? { pullRows: (step: PullSourceStep) => tableRows(engine, table, step, ctx, planned.asts) } : planned.kind === 'pull' ? { scanTopic: sources[0]!.topic } : {}),
+      ...(table ? { pullRows: () => tableRows(engine, table, planned.lookupKeys) } : planned.kind === 'pull' ? { scanTopic: sources[0]!.topic } : {}),
     },
     sink,
   );
 }
 
-/** The rows a pull source reads from its table's view, as source rows, in the order of their serialized keys (as from ksqlDB's state stores). */
-function tableRows(engine: EngineContext, table: DataSource, step: PullSourceStep, ctx: CompileContext, asts: ReadonlyMap<string, Expr>): Iterable<unknown[]> {
+/**
+ * The rows a pull query reads from its table's view (the rows of `keys`, or all of them), as source
+ * rows, in the order of their serialized keys (as from ksqlDB's state stores).
+ */
+function tableRows(engine: EngineContext, table: DataSource, keys: readonly unknown[] | undefined): Iterable<unknown[]> {
   const view = engine.queries.view(table.name);
   if (!view) return [];
-  const keyType = table.schema.key[0]?.type;
-  const keys = step.lookup?.map((text) => {
-    const c = compileExpression(asts.get(text) ?? parseStepExpr(text), { resolveColumn: () => undefined }, ctx);
-    return keyType ? castValue(c.evaluate([]), c.type, keyType) : c.evaluate([]);
-  });
   const candidates = keys ? keys.map((k) => view.get([k])).filter((r): r is ViewRow => r !== undefined) : view.rows();
   const keySerde = createSerde(table.keyFormat, table.schema.key, table.keyOptions, true);
   return viewRows(candidates, sourceLayout(table).length, table.window !== undefined, (k) => keySerde.serialize(k) ?? Buffer.alloc(0));
@@ -209,7 +208,7 @@ export async function pullRoute(engine: EngineContext, sql: string, options: Exe
   // The partition of a key is the task holding it: of the repartition topic, if the query has one.
   const topic = owner.stateTopics()[0]!;
   const ctx = engine.compileContext();
-  const keys = source.window ? undefined : literalKeyLookup(st.query.where, source, ctx)?.map((e) => literalValue(e, source, ctx));
+  const keys = source.window ? undefined : literalKeyLookup(st.query.where, source, ctx)?.values;
   let wanted: Set<number> | undefined;
   if (keys) {
     const partitions = (await log.describeTopic(topic))?.partitions ?? 1;
@@ -245,19 +244,26 @@ function literalValue(e: Expr, source: DataSource, ctx: CompileContext): unknown
 
 /**
  * The literal key expressions a pull query's WHERE pins with `=` or `IN` on a single-column key (the
- * whole WHERE, or one conjunct of it); undefined when it is not such a lookup.
+ * whole WHERE, or one conjunct of it), with their values; undefined when it is not such a lookup.
  */
-function literalKeyLookup(where: Expr | undefined, source: DataSource, ctx: CompileContext): Expr[] | undefined {
+function literalKeyLookup(where: Expr | undefined, source: DataSource, ctx: CompileContext): { exprs: Expr[]; values: unknown[] } | undefined {
   if (!where || source.schema.key.length !== 1) return undefined;
   const key = source.schema.key[0]!;
   const conj = (e: Expr): Expr[] => (e.kind === 'LogicalBinary' && e.op === 'AND' ? [...conj(e.left), ...conj(e.right)] : [e]);
-  const literal = (e: Expr) => literalValue(e, source, ctx) !== undefined;
+  const lookup = (exprs: Expr[]) => {
+    const values = exprs.map((e) => literalValue(e, source, ctx));
+    return values.every((v) => v !== undefined) ? { exprs, values } : undefined;
+  };
   for (const c of conj(where)) {
     if (c.kind === 'Comparison' && c.op === '=') {
       const other = c.left.kind === 'ColumnRef' && c.left.name === key.name ? c.right : c.right.kind === 'ColumnRef' && c.right.name === key.name ? c.left : undefined;
-      if (other && literal(other)) return [other];
+      const found = other && lookup([other]);
+      if (found) return found;
     }
-    if (c.kind === 'InList' && !c.not && c.value.kind === 'ColumnRef' && c.value.name === key.name && c.list.every(literal)) return [...c.list];
+    if (c.kind === 'InList' && !c.not && c.value.kind === 'ColumnRef' && c.value.name === key.name) {
+      const found = lookup([...c.list]);
+      if (found) return found;
+    }
   }
   return undefined;
 }

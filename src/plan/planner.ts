@@ -16,10 +16,10 @@ import type { AnalyzedQuery, FromClause, OutputColumn } from '../analyzer/analys
 import type { JoinNode, JoinSource } from '../analyzer/join-from.js';
 import { JoinScope } from '../analyzer/join-from.js';
 import { mapExpr } from '../analyzer/expr-utils.js';
-import { sourceLayout, type LayoutColumn } from '../analyzer/row-scope.js';
+import type { LayoutColumn } from '../analyzer/row-scope.js';
 import type { DataSource } from '../engine/metastore.js';
+import { exprText, sourceStepColumns, toStepColumns } from './step-codec.js';
 import { formatType } from '../types/sql-type.js';
-import { exprText, toStepColumns } from './step-codec.js';
 import type { ExecutionStep, JoinStep, OutputExpr, SinkSpec, SourceStep, StepColumn } from './steps.js';
 
 /** Where the query's rows go. */
@@ -126,7 +126,7 @@ function sourceStep(source: DataSource, alias: string, ctx: string): SourceStep 
     ...(source.timestampColumn !== undefined ? { timestampColumn: source.timestampColumn } : {}),
     ...(source.timestampFormat !== undefined ? { timestampFormat: source.timestampFormat } : {}),
     ...(source.window ? { window: source.window } : {}),
-    columns: toStepColumns(sourceLayout(source)),
+    columns: sourceStepColumns(source),
   };
 }
 
@@ -140,7 +140,7 @@ function pullSource(from: FromClause, lookup: readonly Expr[] | undefined, asts:
     alias: from.alias,
     ...(s.window ? { window: s.window } : {}),
     ...(lookup ? { lookup: lookup.map((e) => exprText(e, asts)) } : {}),
-    columns: toStepColumns(sourceLayout(s)),
+    columns: sourceStepColumns(s),
   };
 }
 

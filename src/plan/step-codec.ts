@@ -5,7 +5,7 @@
 import type { Expr } from '../parser/ast.js';
 import { formatExpression } from '../parser/format.js';
 import { parseExpression, parseType } from '../parser/parse.js';
-import type { LayoutColumn } from '../analyzer/row-scope.js';
+import { sourceLayout, type LayoutColumn } from '../analyzer/row-scope.js';
 import type { DataSource } from '../engine/metastore.js';
 import type { Column, LogicalSchema } from '../types/schema.js';
 import { formatType, type SqlType } from '../types/sql-type.js';
@@ -46,6 +46,18 @@ export function toStepColumns(layout: readonly LayoutColumn[]): StepColumn[] {
     role: c.role,
     ...(c.column?.headerKey !== undefined ? { headerKey: c.column.headerKey } : {}),
   }));
+}
+
+/** A source's columns as a source step lists them, once per metastore entry (entries are replaced, never changed). */
+const sourceColumns = new WeakMap<DataSource, readonly StepColumn[]>();
+
+export function sourceStepColumns(source: DataSource): readonly StepColumn[] {
+  let columns = sourceColumns.get(source);
+  if (columns === undefined) {
+    columns = toStepColumns(sourceLayout(source));
+    sourceColumns.set(source, columns);
+  }
+  return columns;
 }
 
 export function layoutOf(columns: readonly StepColumn[]): LayoutColumn[] {

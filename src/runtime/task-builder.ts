@@ -132,8 +132,16 @@ class TaskBuilder {
     };
   }
 
+  /** Steps share column lists (a filter's are its input's): one scope per list and build. */
+  private readonly scopes = new Map<readonly StepColumn[], LayoutScope>();
+
   private scope(columns: readonly StepColumn[]): LayoutScope {
-    return new LayoutScope(layoutOf(columns), [], 'SELECT column');
+    let scope = this.scopes.get(columns);
+    if (scope === undefined) {
+      scope = new LayoutScope(layoutOf(columns), [], 'SELECT column');
+      this.scopes.set(columns, scope);
+    }
+    return scope;
   }
 
   private expr(text: string): Expr {
@@ -154,8 +162,8 @@ class TaskBuilder {
     const below = step.source.kind === 'tableFilterV1' ? step.source.source : step.source;
     if (isAggregate(below)) return this.aggregate(step, out, false);
     const input = step.source;
-    const layout = layoutOf(input.columns);
-    const scope = new LayoutScope(layout, [], 'SELECT column');
+    const scope = this.scope(input.columns);
+    const layout = scope.layout;
     const windowAt = layout.findIndex((c) => c.role === 'PSEUDO' && (c.name === 'WINDOWSTART' || c.name.endsWith('_WINDOWSTART')));
     const project = new Project(
       this.exprs(step.keyColumns.map((c) => c.expr)),
@@ -268,7 +276,7 @@ class TaskBuilder {
     // A table row's identity: the raw key of a table source's record (as stored by earlier
     // versions), or the key columns of a join's row.
     const fromSource = tableSourceBelow(input);
-    const keyAt = layoutOf(input.columns).flatMap((c, i) => (c.role === 'KEY' ? [i] : []));
+    const keyAt = inputScope.layout.flatMap((c, i) => (c.role === 'KEY' ? [i] : []));
     const identity = fromSource
       ? () => (record.current?.key ? record.current.key.toString('base64') : '')
       : (row: readonly unknown[]) => keyString(keyAt.map((i) => row[i]));
