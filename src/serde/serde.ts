@@ -22,6 +22,21 @@ export interface FormatOptions {
   readonly defaultWrapSingleValue?: boolean;
   /** The topic, named in deserialization error messages as ksqlDB does. */
   readonly topic?: string;
+  /**
+   * KEY_SCHEMA_ID / VALUE_SCHEMA_ID (schema-registry formats): the registered schema the columns
+   * were inferred from, which records are also written with.
+   */
+  readonly schemaId?: number;
+  /**
+   * KEY_SCHEMA_FULL_NAME / VALUE_SCHEMA_FULL_NAME (AVRO, PROTOBUF): the name of the generated
+   * record (Avro; keys default to `io.confluent.ksql.avro_schemas.<Name>Key`), or the message of a
+   * .proto file to use (Protobuf).
+   */
+  readonly fullSchemaName?: string;
+  /** KEY/VALUE_PROTOBUF_NULLABLE_REPRESENTATION (PROTOBUF, PROTOBUF_NOSR): how nullable fields are written. */
+  readonly nullableRepresentation?: 'optional' | 'wrapper';
+  /** PROTOBUF: single values are unwrapped from google.protobuf wrapper messages (ksqlDB sets it on every new source). */
+  readonly unwrapPrimitives?: boolean;
 }
 
 export interface Serde {
