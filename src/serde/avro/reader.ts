@@ -7,13 +7,13 @@
  * rounding; a type that cannot be read fails as "Cannot deserialize type int32 as type boolean for
  * path: ->FOO".
  */
-import { Decimal } from '../../types/decimal.js';
 import { javaDoubleString } from '../../types/java-text.js';
 import type { SqlType, StructType } from '../../types/sql-type.js';
 import type { Column } from '../../types/schema.js';
 import { connectOf, mapEntryParts, unionShape, type ConnectType } from './connect.js';
 import { decimalOf, type AvroNode, type FieldNode, type RecordNode } from './model.js';
 import { AvroDataError, type ReadTap } from './tap.js';
+import { fitDecimal, javaFloatString, structMaker, unscaledOf } from './values.js';
 
 export type Read = (t: ReadTap) => unknown;
 type Skip = (t: ReadTap) => void;
@@ -55,16 +55,6 @@ export function connectName(t: SqlType): string {
   }
 }
 
-/** Java's Float.toString: the shortest digits that give back the float, in Double.toString's layout. */
-export function javaFloatString(f: number): string {
-  if (!Number.isFinite(f) || f === 0) return javaDoubleString(f);
-  for (let k = 1; k < 10; k++) {
-    const d = Number(f.toPrecision(k));
-    if (Math.fround(d) === f) return javaDoubleString(d);
-  }
-  return javaDoubleString(f);
-}
-
 /** Readers that always fail: a type ksqlDB cannot read fails even when the value is null. */
 const THROWERS = new WeakSet<Read>();
 const thrower = (message: string): Read => {
@@ -74,54 +64,6 @@ const thrower = (message: string): Read => {
   THROWERS.add(r);
   return r;
 };
-
-/** A struct literal maker with the fields in order, all null (monomorphic objects). */
-export function structMaker(names: readonly string[]): () => Record<string, unknown> {
-  if (names.some((n) => n === '__proto__')) {
-    return () => {
-      const o: Record<string, unknown> = {};
-      for (const n of names) Object.defineProperty(o, n, { value: null, writable: true, enumerable: true, configurable: true });
-      return o;
-    };
-  }
-  return new Function(`return () => ({${names.map((n) => `${JSON.stringify(n)}: null`).join(', ')}});`)() as () => Record<string, unknown>;
-}
-
-/** The unscaled value of a two's-complement big-endian decimal. */
-export function unscaledOf(b: Buffer, p: number, len: number): bigint {
-  if (len === 0) return 0n;
-  if (len <= 6) return BigInt(b.readIntBE(p, len));
-  let v = BigInt('0x' + b.toString('hex', p, p + len));
-  if (b[p]! & 0x80) v -= 1n << BigInt(8 * len);
-  return v;
-}
-
-const POW10: bigint[] = [];
-export function pow10(n: number): bigint {
-  return (POW10[n] ??= 10n ** BigInt(n));
-}
-
-/** DecimalUtil.ensureFit: the value at the column's scale, or an error when it would round or overflow. */
-export function fitDecimal(unscaled: bigint, scale: number, precision: number, targetScale: number): Decimal {
-  const abs = unscaled < 0n ? -unscaled : unscaled;
-  const digits = precision - targetScale;
-  // |value| < 10^digits  <=>  |unscaled| < 10^(digits + scale)
-  if (digits + scale < 0 ? abs !== 0n : abs >= pow10(digits + scale)) {
-    throw new AvroDataError(
-      `Numeric field overflow: A field with precision ${precision} and scale ${targetScale} must round to an absolute value less than 10^${digits}. Got ${new Decimal(unscaled, scale).toString()}`,
-    );
-  }
-  if (scale === targetScale) return new Decimal(unscaled, scale);
-  if (scale < targetScale) return new Decimal(unscaled * pow10(targetScale - scale), targetScale);
-  const d = pow10(scale - targetScale);
-  if (unscaled % d !== 0n) {
-    const v = new Decimal(unscaled, scale);
-    throw new AvroDataError(
-      `Cannot fit decimal '${v.toString()}' into DECIMAL(${precision}, ${targetScale}) without rounding. (Requires ${v.precision()},${scale})`,
-    );
-  }
-  return new Decimal(unscaled / d, targetScale);
-}
 
 export class ReaderCompiler {
   private readonly skips = new Map<AvroNode, Skip>();

@@ -10,9 +10,9 @@ import { Decimal } from '../../types/decimal.js';
 import { JsonNumber } from '../json-exact.js';
 import { unionShape, mapEntryParts } from './connect.js';
 import { decimalOf, type AvroNode } from './model.js';
-import { fitDecimal, unscaledOf } from './reader.js';
 import { AvroDataError, type ReadTap, type WriteTap } from './tap.js';
-import { decimalBytes, writeDefault } from './writer.js';
+import { decimalBytes, fitDecimal, unscaledOf } from './values.js';
+import { writeDefault } from './writer.js';
 
 function text(spec: unknown): string {
   if (spec instanceof JsonNumber) return spec.text;

@@ -6,13 +6,13 @@
  * nullable, else "Missing default value for required Avro field"), null values take the field's
  * default, and numbers are widened or narrowed to the schema's types.
  */
-import { Decimal } from '../../types/decimal.js';
+import type { Decimal } from '../../types/decimal.js';
 import type { SqlType, StructType } from '../../types/sql-type.js';
 import type { Column } from '../../types/schema.js';
 import { connectOf, mapEntryParts, unionShape } from './connect.js';
 import { decimalOf, type AvroNode, type FieldNode, type RecordNode } from './model.js';
-import { fitDecimal } from './reader.js';
 import { AvroDataError, type WriteTap } from './tap.js';
+import { decimalBytes, fitDecimal } from './values.js';
 
 export type Write = (w: WriteTap, v: unknown) => void;
 export type RowWrite = (w: WriteTap, values: readonly unknown[]) => void;
@@ -28,30 +28,6 @@ function connectTypeName(n: AvroNode): string {
 
 function incompatible(n: AvroNode, type: SqlType, path: string): never {
   throw new AvroDataError(`Cannot write ${type.kind} value as Avro ${n.kind} for field: ${path || 'value'}`);
-}
-
-/** The two's-complement big-endian bytes of an unscaled decimal (BigInteger.toByteArray), padded to `size`. */
-export function decimalBytes(unscaled: bigint, size = 0): Buffer {
-  let hex = (unscaled < 0n ? -unscaled : unscaled).toString(16);
-  let bytes: Buffer;
-  if (unscaled >= 0n) {
-    if (hex.length % 2) hex = '0' + hex;
-    bytes = Buffer.from(hex, 'hex');
-    if (bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-  } else {
-    // Two's complement in the fewest bytes that keep the sign bit set.
-    let n = Math.ceil(hex.length / 2);
-    if (-unscaled > 1n << BigInt(8 * n - 1)) n++;
-    const v = (1n << BigInt(8 * n)) + unscaled;
-    bytes = Buffer.from(v.toString(16).padStart(2 * n, '0'), 'hex');
-  }
-  if (size > bytes.length) {
-    const pad = Buffer.alloc(size - bytes.length, unscaled < 0n ? 0xff : 0);
-    bytes = Buffer.concat([pad, bytes]);
-  } else if (size > 0 && size < bytes.length) {
-    throw new AvroDataError(`Decimal of ${bytes.length} bytes does not fit a fixed of ${size}`);
-  }
-  return bytes;
 }
 
 /** Writes an Avro JSON default value (the spec's JSON encoding: bytes as code points). */
@@ -205,7 +181,7 @@ export class WriterCompiler {
           const precision = d.precision;
           return (w, v) => {
             const x = v as Decimal;
-            const u = x.scale === scale ? x.unscaled : fitDecimal(x.unscaled, x.scale, precision, scale).unscaled;
+            const u = fitDecimal(x.unscaled, x.scale, precision, scale).unscaled;
             const b = decimalBytes(u, size > 0 ? size : 0);
             if (size < 0) w.writeBytes(b);
             else w.writeFixed(b);
