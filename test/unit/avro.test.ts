@@ -429,6 +429,15 @@ describe('AVRO serde round trips', () => {
     expect(serde.deserialize(bytes)).toEqual([998877665544332211]);
   });
 
+  it('keeps the sign and magnitude of longs at the ends of the range', () => {
+    const { serde } = generatedSerde([col('V', T.BIGINT)]);
+    for (const v of [-9223372036854775808, 9223372036854775807, -(2 ** 60) - 2 ** 10, 2 ** 53 + 2, -(2 ** 53) - 2, -1073741825, 1073741824, -1, 0]) {
+      expect(serde.deserialize(serde.serialize([v]))).toEqual([v]);
+    }
+    const t = avro.Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 'V', type: ['null', 'long'] }] }, { wrapUnions: true });
+    expect(t.fromBuffer(serde.serialize([-(2 ** 51) - 1])!.subarray(5))).toEqual({ V: { long: -(2 ** 51) - 1 } });
+  });
+
   it('needs the schema registered only to write', () => {
     const catalog = new TestCatalog();
     const columns2 = [col('A', T.INTEGER)];

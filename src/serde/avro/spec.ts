@@ -22,6 +22,11 @@ function text(spec: unknown): string {
 }
 
 function integer(spec: unknown, bits: 32 | 64): bigint {
+  // JSON.parse reads 9223372036854775807 as 2^63: a long that big is taken as the largest long.
+  if (bits === 64 && typeof spec === 'number' && Number.isInteger(spec) && !Number.isSafeInteger(spec)) {
+    const v = BigInt(spec);
+    return v > 9223372036854775807n ? 9223372036854775807n : v < -9223372036854775808n ? -9223372036854775808n : v;
+  }
   const s = text(spec);
   if (!/^[+-]?\d+$/.test(s)) throw new AvroDataError(`For input string: "${s}"`);
   const v = BigInt(s);

@@ -46,15 +46,17 @@ export class ReadTap {
       k += 7;
     } while (h && k < 28);
     if (h) {
-      // Past 28 bits: floating-point arithmetic (exact up to 2^53).
-      let f = n >>> 0;
-      let fk = 268435456;
+      // Past 28 bits: floating-point arithmetic (exact up to 2^53); the sign is the lowest bit.
+      // f accumulates the magnitude ((raw + sign) / 2), exact while the value is.
+      const low = n & 1;
+      let f = (n >>> 1) + low;
+      let fk = 134217728;
       do {
         b = buf[this.pos++]!;
         f += (b & 0x7f) * fk;
         fk *= 128;
       } while (b & 0x80 && fk < 1e30);
-      return (f % 2 ? -(f + 1) : f) / 2;
+      return low ? -f : f;
     }
     return (n >> 1) ^ -(n & 1);
   }
@@ -162,6 +164,12 @@ export class WriteTap {
         buf[this.pos] = m & 0x7f;
         m >>= 7;
       } while (m && (buf[this.pos++]! |= 0x80));
+    } else if (!(n > -4503599627370496 && n < 4503599627370496) || !Number.isInteger(n)) {
+      // From 2^52 on, 2n is not exact in floating point: the integer the number is, exactly.
+      if (!Number.isFinite(n)) throw new AvroDataError(`Not a long: ${n}`);
+      const v = BigInt(Math.trunc(n));
+      this.writeBigLong(v > 9223372036854775807n ? 9223372036854775807n : v < -9223372036854775808n ? -9223372036854775808n : v);
+      return;
     } else {
       let f = n >= 0 ? n * 2 : -n * 2 - 1;
       do {
