@@ -538,6 +538,24 @@ describe('AVRO reading records of other writer schemas', () => {
     expect(() => serde.deserialize(garbage)).toThrow(SerdeError);
   });
 
+  it('random bytes either read or fail with a SerdeError (no crash, no hang)', () => {
+    const columns = [col('A', T.array(T.map(T.STRING, T.STRING))), col('D', T.decimal(9, 2)), col('S', T.struct([{ name: 'X', type: T.array(T.BIGINT) }])), col('B', T.BYTES)];
+    const { serde, id } = generatedSerde(columns);
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
+    const valid = serde.serialize([[new Map([['k', 'v']])], new Decimal(5n, 2), { X: [1, 2] }, Buffer.from('xy')])!;
+    for (let i = 0; i < 3000; i++) {
+      const body = i % 2 ? Buffer.from(Array.from({ length: rand() % 40 }, rand)) : Buffer.from(valid.subarray(5).map((b) => (rand() < 20 ? rand() : b)));
+      const bytes = Buffer.concat([valid.subarray(0, 5), body]);
+      try {
+        serde.deserialize(bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(SerdeError);
+      }
+    }
+    expect(valid.readInt32BE(1)).toBe(id);
+  });
+
   it('the wrapped value of a non-record schema fails; unwrapped reads it', () => {
     const catalog = new TestCatalog();
     const id = catalog.register('t-value', 'int');

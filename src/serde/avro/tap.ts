@@ -228,11 +228,31 @@ export class WriteTap {
     this.writeFixed(b);
   }
 
+  /** An unscaled decimal as bytes: two's complement in the fewest bytes (BigInteger.toByteArray). */
+  writeDecimal(u: bigint): void {
+    if (u < -0x800000000000n || u >= 0x800000000000n) return this.writeBytes(bigDecimalBytes(u));
+    const x = Number(u);
+    let n = 1;
+    while (n < 6 && !(x >= -(2 ** (8 * n - 1)) && x < 2 ** (8 * n - 1))) n++;
+    this.writeLong(n);
+    const p = this.pos;
+    this.pos += n;
+    if (this.pos <= this.buf.length) this.buf.writeIntBE(x, p, n);
+  }
+
   writeFixed(b: Uint8Array): void {
     const p = this.pos;
     this.pos += b.length;
     if (this.pos <= this.buf.length) this.buf.set(b, p);
   }
+}
+
+/** BigInteger.toByteArray of a large unscaled value. */
+function bigDecimalBytes(u: bigint): Buffer {
+  let n = 1;
+  while (u < -(1n << BigInt(8 * n - 1)) || u >= 1n << BigInt(8 * n - 1)) n++;
+  const v = u < 0n ? (1n << BigInt(8 * n)) + u : u;
+  return Buffer.from(v.toString(16).padStart(2 * n, '0'), 'hex');
 }
 
 /** The length of an all-ASCII string, or -1. */

@@ -182,9 +182,8 @@ export class WriterCompiler {
           return (w, v) => {
             const x = v as Decimal;
             const u = fitDecimal(x.unscaled, x.scale, precision, scale).unscaled;
-            const b = decimalBytes(u, size > 0 ? size : 0);
-            if (size < 0) w.writeBytes(b);
-            else w.writeFixed(b);
+            if (size < 0) w.writeDecimal(u);
+            else w.writeFixed(decimalBytes(u, size));
           };
         }
         return (w, v) => {
