@@ -16,6 +16,7 @@ import { columnNames, columnTypes, schemaText, startTransient } from './transien
 import { LOCAL_ONLY_HEADER } from './pull-forward.js';
 import { BufferedResponse } from './buffered-response.js';
 import { REGISTRY_PREFIX, serveRegistry } from './registry-routes.js';
+import { KSQL_V1_PROTOBUF, protoRows, wantsProtobuf, type ProtoRows } from './proto-rows.js';
 import { EmbeddedRegistry } from '../registry/embedded-registry.js';
 
 export const KSQL_V1 = 'application/vnd.ksql.v1+json';
@@ -123,10 +124,15 @@ export class RestApi {
   }
 
   /** POST /query: one JSON array, streamed element by element (chunked). */
+  /** /query (and /query-stream asked for Protobuf rows): a JSON array of header, rows, final message. */
   private async query(req: HttpRequest, res: HttpResponse): Promise<void> {
     const body = (await readJson(req)) as { ksql?: unknown; sql?: unknown; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
     const sql = typeof body?.ksql === 'string' ? body.ksql : typeof body?.sql === 'string' ? body.sql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "ksql" string field.');
+    return this.queryWith(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) });
+  }
+
+  private async queryWith(req: HttpRequest, res: HttpResponse, request: { sql: string; properties: Record<string, string>; variables: Map<string, string> }): Promise<void> {
     // Each element ends its line (`,\n`, the last one `]\n`), so line-reading clients get every
     // row as soon as it is written, and the whole body is one valid JSON array.
     let first = true;
@@ -145,25 +151,29 @@ export class RestApi {
     let pull = false;
     let pending: unknown;
     // Rows are written one behind, so a pull query (which has no final message) can close the array after its last row.
+    const proto = wantsProtobuf(req);
+    let encoder: ProtoRows | undefined;
+    const rowOf = (row: unknown[]) => (encoder ? { row: { protobufBytes: encoder.encode(row) } } : { row: { columns: row } });
     const flushPending = (end: string) => {
       if (pending !== undefined) write(pending, end);
       pending = undefined;
     };
-    await this.runClientQuery(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) }, {
+    await this.runClientQuery(req, res, request, {
       start: (h) => {
         pull = h.kind === 'pull' && h.sourceType === 'TABLE';
         // Only table lookups and scans: a pull query over a stream scans a topic of any size.
         if (pull) out = new BufferedResponse(res);
-        out.writeHead(200, { 'content-type': responseType(req) });
-        const header = { header: { queryId: h.id, schema: schemaText(h.columns) } };
+        out.writeHead(200, { 'content-type': proto ? KSQL_V1_PROTOBUF : responseType(req) });
+        if (proto) encoder = protoRows(h.columns);
+        const header = { header: { queryId: h.id, schema: schemaText(h.columns), ...(encoder ? { protoSchema: encoder.protoSchema } : {}) } };
         if (pull) pending = header;
         else item(header);
       },
       row: (row) => {
         flushPending(',\n');
         // Only a pull query on a table (no final message) needs its last row held back.
-        if (pull) pending = { row: { columns: row } };
-        else item({ row: { columns: row } });
+        if (pull) pending = rowOf(row);
+        else item(rowOf(row));
       },
       end: (reason) => {
         if (pull) {
@@ -176,7 +186,7 @@ export class RestApi {
       },
       error: (e) => {
         flushPending(',\n');
-        finish({ errorMessage: toRestError(e, sql).body });
+        finish({ errorMessage: toRestError(e, request.sql).body });
       },
     });
   }
@@ -186,6 +196,8 @@ export class RestApi {
     const body = (await readJson(req)) as { sql?: unknown; ksql?: unknown; properties?: Record<string, unknown>; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
     const sql = typeof body?.sql === 'string' ? body.sql : typeof body?.ksql === 'string' ? body.ksql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "sql" string field.');
+    // Protobuf rows come in /query's shape, as ksqlDB sends them.
+    if (wantsProtobuf(req)) return this.queryWith(req, res, { sql, properties: stringRecord(body.properties ?? body.streamsProperties), variables: variableMap(body.sessionVariables) });
     const asJson = wantsJson(req);
     let first = true;
     // A pull query on a table is sent in one write (BufferedResponse); other queries stream.
