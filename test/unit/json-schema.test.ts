@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonSchemaFormat as fmt, jsonSchemaSupport as support } from '../../src/serde/json-schema/index.js';
-import { javaHashMapOrder } from '../../src/serde/json-schema/parse.js';
+import { connectSchemaOf, javaHashMapOrder } from '../../src/serde/json-schema/parse.js';
+import { readsAsJson } from '../../src/serde/json-schema/read.js';
 import { UnknownSchemaError } from '../../src/serde/confluent-wire.js';
 import { SerdeError, type FormatOptions } from '../../src/serde/serde.js';
 import { createSerde } from '../../src/serde/index.js';
@@ -41,6 +42,7 @@ class TestCatalog implements SchemaCatalog {
 
 const optional = (s: object, index?: number) => (index === undefined ? { oneOf: [{ type: 'null' }, s] } : { 'connect.index': index, oneOf: [{ type: 'null' }, s] });
 const INT32 = { type: 'integer', 'connect.type': 'int32' };
+const INTEGER_SCHEMA = { type: 'integer' };
 
 describe('JSON_SR generated schemas', () => {
   it('matches the value schema ksqlDB registers (json_sr.json)', () => {
@@ -267,6 +269,32 @@ describe('JSON_SR serde', () => {
     expect(() => serde.serialize([null])).toThrow('null used for required field');
     const other = fmt.createSerde([col('zz', T.BIGINT)], { topic, schemaId: id }, false, { topic, catalog });
     expect(() => other.serialize([1])).toThrow('Schema from Schema Registry misses field with name: zz');
+  });
+});
+
+describe('JSON_SR readers', () => {
+  it("reads topics of ksqlDB's own schemas with the JSON format's reader (no maps), else by the writer schema", () => {
+    const cols = [col('A', T.INTEGER), col('B', T.array(T.struct([{ name: 'X', type: T.decimal(4, 1) }]))), col('C', T.STRING)];
+    const generated = connectSchemaOf(fmt.schemaFor(cols, {}, false), new TestCatalog());
+    expect(readsAsJson(generated, T.struct(cols.map((c) => ({ name: c.name, type: c.type }))))).toBe(true);
+    const withMap = [col('M', T.map(T.STRING, T.INTEGER))];
+    const mapSchema = connectSchemaOf(fmt.schemaFor(withMap, {}, false), new TestCatalog());
+    expect(readsAsJson(mapSchema, T.struct([{ name: 'M', type: T.map(T.STRING, T.INTEGER) }]))).toBe(false);
+    // A float writer read into STRING: Connect prints it as Java does.
+    expect(readsAsJson({ type: 'float64', optional: true }, T.STRING)).toBe(false);
+  });
+
+  it('writes oneOf union structs (fields kept under a schema id) as their non-null alternative', () => {
+    const catalog = new TestCatalog();
+    const union = { type: 'object', properties: { u: { oneOf: [{ type: 'string' }, INTEGER_SCHEMA] } } };
+    const id = catalog.register('t-value', text(union));
+    const cols = fmt.columnsOf({ ...text(union), id }, { schemaId: id }, false, catalog);
+    expect(cols[0]!.type).toEqual(T.struct([{ name: 'io.confluent.connect.json.OneOf.field.0', type: T.STRING }, { name: 'io.confluent.connect.json.OneOf.field.1', type: T.BIGINT }]));
+    const serde = fmt.createSerde(cols, { topic: 't', schemaId: id }, false, { topic: 't', catalog });
+    const row = serde.deserialize(Buffer.concat([Buffer.from([0, 0, 0, 0, id]), Buffer.from('{"u":5}')]))!;
+    expect(row).toEqual([{ 'io.confluent.connect.json.OneOf.field.0': null, 'io.confluent.connect.json.OneOf.field.1': 5 }]);
+    expect(serde.serialize(row)!.subarray(5).toString()).toBe('{"u":5}');
+    expect(json(fmt.schemaFor(cols, {}, false))).toEqual({ type: 'object', properties: { u: { 'connect.index': 0, oneOf: [{ type: 'null' }, { type: 'string', 'connect.index': 0 }, { type: 'integer', 'connect.type': 'int64', 'connect.index': 1 }] } } });
   });
 });
 

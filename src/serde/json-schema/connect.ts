@@ -103,8 +103,15 @@ export function connectOfSql(t: SqlType): ConnectSchema {
       return { type: 'array', optional: true, items: connectOfSql(t.element) };
     case 'MAP':
       return { type: 'map', optional: true, key: connectOfSql(t.key), value: connectOfSql(t.value) };
-    case 'STRUCT':
-      return { type: 'struct', optional: true, union: false, fields: t.fields.map((f) => ({ name: f.name, schema: connectOfSql(f.type) })) };
+    case 'STRUCT': {
+      const fields = t.fields.map((f) => ({ name: f.name, schema: connectOfSql(f.type) }));
+      // ksqlDB's SqlStruct.unionType: a struct whose fields are all JsonSchemaData's union fields
+      // (as inference keeps them under KEY/VALUE_SCHEMA_ID) is written back as a oneOf.
+      if (fields.length > 0 && fields.every((f) => f.name.startsWith(UNION_NAME + '.field'))) {
+        return { type: 'struct', optional: true, union: true, name: UNION_NAME, fields };
+      }
+      return { type: 'struct', optional: true, union: false, fields };
+    }
     default:
       throw new AnalysisError(`Unexpected sql type: ${t.kind}`);
   }
@@ -116,17 +123,17 @@ export function connectOfColumns(columns: readonly Column[], unwrapped: boolean)
   return { type: 'struct', optional: false, union: false, fields: columns.map((c) => ({ name: c.name, schema: connectOfSql(c.type) })) };
 }
 
-/** Whether a SQL type contains a MAP (which the JSON format writes differently from JSON_SR). */
-export function containsMap(t: SqlType): boolean {
-  switch (t.kind) {
-    case 'MAP':
-      return true;
-    case 'ARRAY':
-      return containsMap(t.element);
-    case 'STRUCT':
-      return t.fields.some((f) => containsMap(f.type));
-    default:
+/** Whether the JSON format writes values of this schema as JSON_SR does: no maps (entry arrays here) and no unions. */
+export function writesAsJson(s: ConnectSchema): boolean {
+  switch (s.type) {
+    case 'map':
       return false;
+    case 'array':
+      return writesAsJson(s.items);
+    case 'struct':
+      return !s.union && s.fields.every((f) => writesAsJson(f.schema));
+    default:
+      return true;
   }
 }
 

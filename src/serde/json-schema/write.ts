@@ -13,7 +13,7 @@ import type { SqlType, StructType } from '../../types/sql-type.js';
 import type { Column } from '../../types/schema.js';
 import { jsonRowBytes } from '../json-bytes.js';
 import { jsonWriter, type Writer } from '../json-write.js';
-import { connectOfColumns, containsMap, isObjectMap, sameSchema, typeName, type ConnectSchema } from './connect.js';
+import { connectOfColumns, isObjectMap, sameSchema, typeName, writesAsJson, type ConnectSchema } from './connect.js';
 
 /** A serialization failure (Connect's DataException). */
 export class WriteError extends Error {}
@@ -23,7 +23,7 @@ export type BodyWriter = (values: readonly unknown[]) => Buffer;
 /** The writer of rows of `columns` with the target schema `s`. */
 export function bodyWriter(s: ConnectSchema, columns: readonly Column[], unwrapped: boolean): BodyWriter {
   const types = columns.map((c) => c.type);
-  if (sameSchema(s, connectOfColumns(columns, unwrapped)) && !types.some(containsMap)) {
+  if (writesAsJson(s) && sameSchema(s, connectOfColumns(columns, unwrapped))) {
     return jsonRowBytes(unwrapped ? null : columns.map((c) => c.name), types);
   }
   if (unwrapped) {
@@ -93,8 +93,8 @@ function nonNullWriter(s: ConnectSchema, t: SqlType): Writer {
       };
     }
     case 'struct': {
-      if (t.kind !== 'STRUCT' || s.union) return mismatch(s, t);
-      return structWriter(s.fields, t);
+      if (t.kind !== 'STRUCT') return mismatch(s, t);
+      return s.union ? unionWriter(s.fields, t) : structWriter(s.fields, t);
     }
     default:
       return jsonWriter(t);
@@ -118,6 +118,19 @@ function structWriter(fields: readonly { name: string; schema: ConnectSchema }[]
       first = false;
     }
     return out + '}';
+  };
+}
+
+/** A union (oneOf) value: its first non-null alternative, written with that alternative's schema. */
+function unionWriter(fields: readonly { name: string; schema: ConnectSchema }[], t: StructType): Writer {
+  const alternatives = fields.flatMap((f) => {
+    const sf = t.fields.find((x) => x.name === f.name) ?? t.fields.find((x) => x.name === f.name.toUpperCase());
+    return sf === undefined ? [] : [{ name: sf.name, w: nonNullWriter(f.schema, sf.type) }];
+  });
+  return (v) => {
+    const o = v as Record<string, unknown>;
+    for (const a of alternatives) if (o[a.name] != null) return a.w(o[a.name]);
+    return 'null';
   };
 }
 
