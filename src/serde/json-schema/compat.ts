@@ -60,7 +60,24 @@ function check(v: Json, path: string): void {
 export function canonical(schema: SchemaText): string {
   const doc = parseJsonText(schema.schema);
   check(doc, '#');
+  checkLocalRefs(doc, doc);
   return sortedJson(doc);
+}
+
+/** Every "$ref": "#/..." must point into the document. */
+function checkLocalRefs(root: Json, v: Json): void {
+  if (Array.isArray(v)) return v.forEach((x) => checkLocalRefs(root, x));
+  if (!isObj(v)) return;
+  const ref = v['$ref'];
+  if (typeof ref === 'string' && ref.startsWith('#')) {
+    let node: Json | undefined = root;
+    for (const part of ref.slice(1).split('/').slice(1)) {
+      const k = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~');
+      node = isObj(node) ? node[k] : Array.isArray(node) ? node[Number(k)] : undefined;
+    }
+    if (node === undefined) throw new Error(`Invalid JSON schema: $ref ${ref} does not resolve`);
+  }
+  for (const x of Object.values(v)) checkLocalRefs(root, x);
 }
 
 // Difference types that are incompatible under Confluent's STRICT policy, with their descriptions.

@@ -19,8 +19,8 @@
 import { Decimal } from '../../types/decimal.js';
 import type { SqlType, StructType } from '../../types/sql-type.js';
 import { JsonNumber } from '../json-exact.js';
-import { fitDecimal } from '../json-read.js';
-import { decodeBase64, javaDouble } from '../text.js';
+import { NEED_EXACT, fitDecimal } from '../json-read.js';
+import { decodeBase64, javaDouble, jsonNumberText } from '../text.js';
 import { LOGICAL, decimalOf, isObjectMap, typeName, type ConnectSchema, type ConnectStruct } from './connect.js';
 
 /** A Connect DataException: the record cannot be read. */
@@ -116,13 +116,8 @@ export function accepts(w: ConnectSchema, c: SqlType): boolean {
   return (ACCEPTS[target] ?? [target]).includes(w.type);
 }
 
-export interface CompileState {
-  /** Set when a converter needs numbers' source text (decimals, int64 read as text). */
-  exact: boolean;
-}
-
 /** The converter of JSON written with `w` into values of type `c`; `path` as ksqlDB names it. */
-export function compile(w: ConnectSchema, c: SqlType, path: string, state: CompileState): Converter {
+export function compile(w: ConnectSchema, c: SqlType, path: string): Converter {
   if (!accepts(w, c)) {
     const msg = `Cannot deserialize type ${w.type} as type ${connectTypeOfSql(c)} for path: ${path}`;
     return () => {
@@ -134,11 +129,11 @@ export function compile(w: ConnectSchema, c: SqlType, path: string, state: Compi
     if (v === null && required) throw new ReadError(`Invalid null value for required ${typeName(w)} field`);
     return null;
   };
-  const leaf = leafOf(w, c, state);
+  const leaf = leafOf(w, c);
   if (leaf !== undefined) return (v) => (v === undefined || v === null ? nullOf(v) : leaf(v));
   switch (w.type) {
     case 'array': {
-      const el = compile(w.items, (c as { element: SqlType }).element, path + '->ARRAY', state);
+      const el = compile(w.items, (c as { element: SqlType }).element, path + '->ARRAY');
       return (v) => {
         if (v === undefined || v === null) return nullOf(v);
         // Jackson iterates an object's values, and nothing of a scalar.
@@ -148,8 +143,8 @@ export function compile(w: ConnectSchema, c: SqlType, path: string, state: Compi
     }
     case 'map': {
       const mt = c as { key: SqlType; value: SqlType };
-      const key = compile(w.key, mt.key, path + '->MAP_KEY', state);
-      const val = compile(w.value, mt.value, path + '->MAP_VAL', state);
+      const key = compile(w.key, mt.key, path + '->MAP_KEY');
+      const val = compile(w.value, mt.value, path + '->MAP_VAL');
       if (isObjectMap(w)) {
         return (v) => {
           if (v === undefined || v === null) return nullOf(v);
@@ -174,7 +169,7 @@ export function compile(w: ConnectSchema, c: SqlType, path: string, state: Compi
     }
     case 'struct': {
       const st = c as StructType;
-      const into = compileStruct(w, st, path, state);
+      const into = compileStruct(w, st, path);
       const names = st.fields.map((f) => f.name);
       return (v) => {
         if (v === undefined || v === null) return nullOf(v);
@@ -190,19 +185,20 @@ export function compile(w: ConnectSchema, c: SqlType, path: string, state: Compi
   }
 }
 
+const PROTO_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 /**
  * A struct (or a row) read into out[at...] in the column type's field order. Writer fields go to
  * the column field of their name, else of their upper-cased name; the others stay as they are.
  */
-export function compileStruct(w: ConnectStruct, c: StructType, path: string, state: CompileState): (v: unknown, out: unknown[], at: number) => void {
+export function compileStruct(w: ConnectStruct, c: StructType, path: string): (v: unknown, out: unknown[], at: number) => void {
   const byName = new Map(c.fields.map((f, i) => [f.name, i]));
   const targets: { name: string; index: number; conv: Converter }[] = [];
   for (const f of w.fields) {
     const index = byName.get(f.name) ?? byName.get(f.name.toUpperCase());
     if (index === undefined) continue;
-    targets.push({ name: f.name, index, conv: compile(f.schema, c.fields[index]!.type, path + '->' + c.fields[index]!.name, state) });
+    targets.push({ name: f.name, index, conv: compile(f.schema, c.fields[index]!.type, path + '->' + c.fields[index]!.name) });
   }
   if (w.union) {
     return (v, out, at) => {
@@ -210,9 +206,15 @@ export function compileStruct(w: ConnectStruct, c: StructType, path: string, sta
       for (const t of targets) out[at + t.index] = t.conv(t.name === chosen ? v : undefined);
     };
   }
+  // Names that Object.prototype also has need an own-property check; the others a plain load.
+  const hazard = targets.some((t) => PROTO_NAMES.has(t.name));
+  const n = targets.length;
   return (v, out, at) => {
     if (!isJsonObject(v)) throw new ReadError(`Structs should be encoded as JSON objects, but found ${nodeType(v)}`);
-    for (const t of targets) out[at + t.index] = t.conv(own(v, t.name));
+    for (let i = 0; i < n; i++) {
+      const t = targets[i]!;
+      out[at + t.index] = t.conv(hazard ? own(v, t.name) : v[t.name]);
+    }
   };
 }
 
@@ -266,13 +268,20 @@ function structMatch(s: ConnectSchema, v: unknown): number {
 }
 
 /** Converters of non-null scalar values; undefined for containers. */
-function leafOf(w: ConnectSchema, c: SqlType, state: CompileState): Converter | undefined {
+function leafOf(w: ConnectSchema, c: SqlType): Converter | undefined {
   // Connect's logical types come first (by name, whatever the type).
   if (w.name === LOGICAL.DECIMAL) {
-    state.exact = true;
     const { scale } = decimalOfWriter(w);
+    // A double gives back the decimal it was read from up to 15 significant digits; the rescale
+    // to the column's scale makes the text's own scale irrelevant (but not for text output).
+    const keepsText = c.kind === 'STRING';
     const read = (v: unknown): Decimal => {
-      if (typeof v === 'number' || v instanceof JsonNumber) return Decimal.parse(typeof v === 'number' ? String(v) : v.text);
+      if (typeof v === 'number') {
+        const t = String(v);
+        if (keepsText || t.replace(/e.*$/, '').replace(/[-.]/g, '').replace(/^0+/, '').length > 15) throw NEED_EXACT;
+        return Decimal.parse(t);
+      }
+      if (v instanceof JsonNumber) return Decimal.parse(v.text);
       if (typeof v === 'string') {
         const b = decodeBase64(v);
         if (b === undefined) throw new ReadError('Invalid bytes for Decimal field');
@@ -280,13 +289,29 @@ function leafOf(w: ConnectSchema, c: SqlType, state: CompileState): Converter | 
       }
       throw new ReadError(`Invalid type for Decimal, underlying representation should be numeric or bytes but was ${nodeType(v)}`);
     };
-    if (c.kind === 'DECIMAL') return (v) => fitDecimal(read(v), c.precision, c.scale);
-    return () => {
-      throw new ReadError(`Cannot read a Decimal as ${c.kind}`);
-    };
+    switch (c.kind) {
+      case 'DECIMAL':
+        return (v) => fitDecimal(read(v), c.precision, c.scale);
+      // A Decimal title on a number schema: Connect's BigDecimal, then Number's conversions.
+      case 'DOUBLE':
+        return (v) => read(v).toNumber();
+      case 'INTEGER':
+      case 'DATE':
+      case 'TIME':
+        return (v) => Math.trunc(read(v).toNumber()) | 0;
+      case 'BIGINT':
+      case 'TIMESTAMP':
+        return (v) => Math.trunc(read(v).toNumber());
+      case 'STRING':
+        return (v) => jsonNumberText(read(v).toString());
+      default:
+        return () => {
+          throw new ReadError(`Cannot read a Decimal as ${c.kind}`);
+        };
+    }
   }
   const logical = w.name === LOGICAL.DATE || w.name === LOGICAL.TIME ? 'int' : w.name === LOGICAL.TIMESTAMP ? 'long' : undefined;
-  const raw = logical !== undefined ? logicalRaw(w, logical) : rawOf(w, state, c.kind === 'STRING');
+  const raw = logical !== undefined ? logicalRaw(w, logical) : rawOf(w, c.kind === 'STRING');
   if (raw === undefined) return undefined;
   switch (c.kind) {
     case 'BOOLEAN':
@@ -342,7 +367,7 @@ function logicalRaw(w: ConnectSchema, kind: 'int' | 'long'): Converter {
 }
 
 /** JsonSchemaData's JSON → Connect conversion of a scalar type; undefined for containers. */
-function rawOf(w: ConnectSchema, state: CompileState, asText: boolean): Converter | undefined {
+function rawOf(w: ConnectSchema, asText: boolean): Converter | undefined {
   switch (w.type) {
     case 'boolean':
       return (v) => v === true;
@@ -353,8 +378,13 @@ function rawOf(w: ConnectSchema, state: CompileState, asText: boolean): Converte
     case 'int32':
       return intValue;
     case 'int64':
-      if (asText) state.exact = true;
-      return longValue;
+      // Digits beyond 2^53 need the number's text when it is read as text.
+      return asText
+        ? (v) => {
+            if (typeof v === 'number' && !Number.isSafeInteger(v) && Number.isInteger(v)) throw NEED_EXACT;
+            return longValue(v);
+          }
+        : longValue;
     case 'float32':
       return (v) => Math.fround(numOf(v));
     case 'float64':

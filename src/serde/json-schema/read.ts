@@ -11,9 +11,10 @@
 import { T, type SqlType } from '../../types/sql-type.js';
 import type { Column } from '../../types/schema.js';
 import { parseExact } from '../json-exact.js';
+import { NEED_EXACT } from '../json-read.js';
 import type { Serde } from '../serde.js';
 import { LOGICAL, isDecimal, isObjectMap, type ConnectSchema, type ConnectStruct } from './connect.js';
-import { accepts, compile, compileStruct, type CompileState } from './convert.js';
+import { accepts, compile, compileStruct } from './convert.js';
 
 export type BodyReader = (body: Buffer, out: unknown[], at: number) => boolean;
 
@@ -75,16 +76,15 @@ export function bodyReader(writer: ConnectSchema, columns: readonly Column[], un
     const into = json.deserializeInto!.bind(json);
     return (body, out, at) => into(body, out, at);
   }
-  const state: CompileState = { exact: false };
   let read: (tree: unknown, out: unknown[], at: number) => boolean;
   if (unwrapped) {
-    const conv = compile(writer, target, '', state);
+    const conv = compile(writer, target, '');
     read = (tree, out, at) => {
       out[at] = conv(tree);
       return true;
     };
   } else if (writer.type === 'struct') {
-    const into = compileStruct(writer, T.struct(fields), '', state);
+    const into = compileStruct(writer, T.struct(fields), '');
     const n = columns.length;
     read = (tree, out, at) => {
       if (tree === null) return false;
@@ -94,13 +94,22 @@ export function bodyReader(writer: ConnectSchema, columns: readonly Column[], un
     };
   } else {
     // Not a record: every non-null record fails (ksqlDB: "Cannot deserialize type ... as type struct").
-    const conv = compile(writer, target, '', state);
+    const conv = compile(writer, target, '');
     read = (tree) => {
       if (tree === null) return false;
       conv(tree);
       return false;
     };
   }
-  const parse = state.exact ? parseExact : (text: string): unknown => JSON.parse(text);
-  return (body, out, at) => read(parse(body.toString()), out, at);
+  // JSON.parse first; a converter that needs a number's text (a long decimal, a big integer read
+  // as text) asks for the record to be parsed again with the texts kept.
+  return (body, out, at) => {
+    const text = body.toString();
+    try {
+      return read(JSON.parse(text), out, at);
+    } catch (e) {
+      if (e !== NEED_EXACT) throw e;
+    }
+    return read(parseExact(text), out, at);
+  };
 }
