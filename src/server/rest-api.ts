@@ -1,6 +1,7 @@
 /**
  * The ksqlDB-compatible HTTP endpoints: /ksql, /query, /query-stream, /close-query,
- * /inserts-stream, /info, /healthcheck, /status. Protocol-agnostic: the same handler serves
+ * /inserts-stream, /info, /healthcheck, /status; and the embedded schema registry's API under
+ * /schema-registry (registry-routes.ts). Protocol-agnostic: the same handler serves
  * HTTP/1.1 and h2c requests (see http-types.ts).
  */
 import { randomUUID } from 'node:crypto';
@@ -14,6 +15,8 @@ import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
 import { columnNames, columnTypes, schemaText, startTransient } from './transient.js';
 import { LOCAL_ONLY_HEADER } from './pull-forward.js';
 import { BufferedResponse } from './buffered-response.js';
+import { REGISTRY_PREFIX, serveRegistry } from './registry-routes.js';
+import { EmbeddedRegistry } from '../registry/embedded-registry.js';
 
 export const KSQL_V1 = 'application/vnd.ksql.v1+json';
 export const DELIMITED = 'application/vnd.ksqlapi.delimited.v1';
@@ -60,6 +63,10 @@ export class RestApi {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
     if (this.shuttingDown) throw RestError.generic(503, ERROR_CODES.SERVER_SHUTTING_DOWN, 'The server is shutting down.');
+    if (path === REGISTRY_PREFIX || path.startsWith(REGISTRY_PREFIX + '/')) {
+      const registry = this.engine.registry instanceof EmbeddedRegistry ? this.engine.registry : undefined;
+      return serveRegistry(registry, req, res, path.slice(REGISTRY_PREFIX.length), url.searchParams);
+    }
     if (method === 'POST') {
       switch (path) {
         case '/ksql':
