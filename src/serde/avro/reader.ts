@@ -14,6 +14,7 @@ import { connectOf, mapEntryParts, unionShape, type ConnectType } from './connec
 import { decimalOf, type AvroNode, type FieldNode, type RecordNode } from './model.js';
 import { AvroDataError, type ReadTap } from './tap.js';
 import { fitDecimal, javaFloatString, structMaker, unscaledOf } from './values.js';
+import { genRowReader, genStructReader, markUnion, primitiveRead } from './codegen.js';
 
 export type Read = (t: ReadTap) => unknown;
 type Skip = (t: ReadTap) => void;
@@ -150,15 +151,15 @@ export class ReaderCompiler {
     if (!ACCEPTS[type.kind]?.includes(c)) return thrower(`Cannot deserialize type ${c} as type ${connectName(type)} for path: ${path}`);
     switch (type.kind) {
       case 'BOOLEAN':
-        return (t) => t.readBoolean();
+        return primitiveRead('readBoolean');
       case 'INTEGER':
       case 'DATE':
       case 'TIME':
       case 'BIGINT':
       case 'TIMESTAMP':
-        return (t) => t.readLong();
+        return primitiveRead('readLong');
       case 'DOUBLE':
-        return n.kind === 'float' ? (t) => t.readFloat() : (t) => t.readDouble();
+        return primitiveRead(n.kind === 'float' ? 'readFloat' : 'readDouble');
       case 'STRING':
         return stringReader(n);
       case 'BYTES':
@@ -166,7 +167,7 @@ export class ReaderCompiler {
           const size = n.size;
           return (t) => t.readFixed(size);
         }
-        return (t) => t.readBytes();
+        return primitiveRead('readBytes');
       case 'DECIMAL':
         return decimalReader(n, type.precision, type.scale, path);
       case 'ARRAY': {
@@ -204,12 +205,13 @@ export class ReaderCompiler {
       const inner = this.read(shape.node, type, path);
       if (THROWERS.has(inner)) return inner;
       const { index, nullIndex } = shape;
-      return (t) => {
+      const r: Read = (t) => {
         const i = t.readLong();
         if (i === index) return inner(t);
         if (i === nullIndex) return null;
         throw new AvroDataError(`Malformed data: invalid union index ${i}`);
       };
+      return markUnion(r, index, nullIndex, inner);
     }
     if (type.kind !== 'STRUCT') return thrower(`Cannot deserialize type struct as type ${connectName(type)} for path: ${path}`);
     const names = type.fields.map((f) => f.name);
@@ -273,19 +275,7 @@ export class ReaderCompiler {
 
   /** A record read into a struct: fields in the struct's order, unmatched ones null. */
   private record(n: RecordNode, type: StructType, path: string): Read {
-    const names = type.fields.map((f) => f.name);
-    const make = structMaker(names);
-    const steps = this.fieldSteps(n.fields, type, path);
-    const count = steps.length;
-    return (t) => {
-      const o = make();
-      for (let i = 0; i < count; i++) {
-        const s = steps[i]!;
-        if (s.index < 0) s.skip!(t);
-        else o[names[s.index]!] = s.read!(t);
-      }
-      return o;
-    };
+    return genStructReader(this.fieldSteps(n.fields, type, path), type.fields.map((f) => f.name));
   }
 
   /** For each writer field: the target field it fills (exact name, else upper-cased) and its reader. */
@@ -313,7 +303,7 @@ export function matchField(names: readonly string[], name: string): number {
 function stringReader(n: AvroNode): Read {
   switch (n.kind) {
     case 'string':
-      return (t) => t.readString();
+      return primitiveRead('readString');
     case 'enum': {
       const symbols = n.symbols;
       return (t) => {
@@ -390,16 +380,7 @@ export function compileRowReader(root: AvroNode, columns: readonly Column[], unw
   const steps = c.fieldSteps(record.fields, rowType, '');
   const filled = new Set(steps.map((s) => s.index));
   const unfilled = columns.map((_, i) => i).filter((i) => !filled.has(i));
-  const count = steps.length;
-  const readRecord: RowRead = (t, out, at) => {
-    for (let i = 0; i < unfilled.length; i++) out[at + unfilled[i]!] = null;
-    for (let i = 0; i < count; i++) {
-      const s = steps[i]!;
-      if (s.index < 0) s.skip!(t);
-      else out[at + s.index] = s.read!(t);
-    }
-    return true;
-  };
+  const readRecord: RowRead = genRowReader(steps, unfilled);
   if (index < 0) return readRecord;
   return (t, out, at) => {
     const i = t.readLong();

@@ -98,9 +98,12 @@ export function createAvroSerde(columns: readonly Column[], options: FormatOptio
       writer ??= prepareWriter();
       const { id, write } = writer;
       for (;;) {
-        w.pos = 0;
-        w.buf[0] = MAGIC_BYTE;
-        w.buf.writeInt32BE(id, 1);
+        const b = w.buf;
+        b[0] = MAGIC_BYTE;
+        b[1] = id >>> 24;
+        b[2] = (id >>> 16) & 0xff;
+        b[3] = (id >>> 8) & 0xff;
+        b[4] = id & 0xff;
         w.pos = HEADER_SIZE;
         try {
           write(w, values);

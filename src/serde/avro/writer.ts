@@ -13,6 +13,7 @@ import { connectOf, mapEntryParts, unionShape } from './connect.js';
 import { decimalOf, type AvroNode, type FieldNode, type RecordNode } from './model.js';
 import { AvroDataError, type WriteTap } from './tap.js';
 import { decimalBytes, fitDecimal } from './values.js';
+import { genRecordWriter, markBooleanWrite, markUnionWrite, primitiveWrite } from './codegen.js';
 
 export type Write = (w: WriteTap, v: unknown) => void;
 export type RowWrite = (w: WriteTap, values: readonly unknown[]) => void;
@@ -111,15 +112,19 @@ export class WriterCompiler {
       inner = this.nonNull(m.node, type, path);
     }
     const typeName = connectTypeName(n);
-    return (w, v) => {
+    const error = () => {
+      throw new AvroDataError(`Invalid value: null used for required field: "${path}", schema type: ${typeName}`);
+    };
+    const write: Write = (w, v) => {
       if (v == null) {
-        if (nullIndex < 0) throw new AvroDataError(`Invalid value: null used for required field: "${path}", schema type: ${typeName}`);
+        if (nullIndex < 0) error();
         w.writeLong(nullIndex);
         return;
       }
       w.writeLong(index);
       inner(w, v);
     };
+    return markUnionWrite(write, index, nullIndex, inner, error);
   }
 
   /** A struct read from a union (a field per branch) written back: the first non-null field's branch. */
@@ -149,7 +154,7 @@ export class WriterCompiler {
     if (!accepts(n, type)) return incompatible(n, type, path);
     switch (n.kind) {
       case 'boolean':
-        return (w, v) => w.writeBoolean(v === true);
+        return markBooleanWrite((w, v) => w.writeBoolean(v === true));
       case 'int':
         return (w, v) => {
           const x = v as number;
@@ -157,13 +162,13 @@ export class WriterCompiler {
           w.writeLong(x);
         };
       case 'long':
-        return (w, v) => w.writeLong(v as number);
+        return primitiveWrite('writeLong');
       case 'float':
-        return (w, v) => w.writeFloat(v as number);
+        return primitiveWrite('writeFloat');
       case 'double':
-        return (w, v) => w.writeDouble(v as number);
+        return primitiveWrite('writeDouble');
       case 'string':
-        return (w, v) => w.writeString(v as string);
+        return primitiveWrite('writeString');
       case 'enum': {
         const index = new Map(n.symbols.map((s, i) => [s, i]));
         return (w, v) => {
@@ -186,9 +191,9 @@ export class WriterCompiler {
             else w.writeFixed(decimalBytes(u, size));
           };
         }
+        if (size < 0) return primitiveWrite('writeBytes');
         return (w, v) => {
           const b = v as Buffer;
-          if (size < 0) return w.writeBytes(b);
           if (b.length !== size) throw new AvroDataError(`Invalid fixed size ${b.length}, expected ${size} for field: ${path}`);
           w.writeFixed(b);
         };
@@ -279,15 +284,7 @@ export class WriterCompiler {
   }
 
   private record(n: RecordNode, type: StructType, path: string): Write {
-    const fields = this.fields(n.fields, type, path);
-    const count = fields.length;
-    return (w, v) => {
-      const o = v as Record<string, unknown>;
-      for (let i = 0; i < count; i++) {
-        const f = fields[i]!;
-        f.write(w, f.source === undefined ? undefined : o[f.source]);
-      }
-    };
+    return genRecordWriter(this.fields(n.fields, type, path), -1);
   }
 }
 
@@ -343,14 +340,9 @@ export function compileRowWriter(root: AvroNode, columns: readonly Column[], unw
     const missing = columns.find((col) => !names.has(col.name));
     if (missing) throw new AvroDataError(`Schema from Schema Registry misses field with name: ${missing.name}`);
   }
-  const fields = c.fields(record.fields, rowType, '');
-  const positions = fields.map((f) => (f.source === undefined ? -1 : columns.findIndex((col) => col.name === f.source)));
-  const count = fields.length;
-  return (w, values) => {
-    if (index >= 0) w.writeLong(index);
-    for (let i = 0; i < count; i++) {
-      const p = positions[i]!;
-      fields[i]!.write(w, p < 0 ? undefined : values[p]);
-    }
-  };
+  const fields = c.fields(record.fields, rowType, '').map((f) => ({
+    source: f.source === undefined ? undefined : columns.findIndex((col) => col.name === f.source),
+    write: f.write,
+  }));
+  return genRecordWriter(fields, index);
 }
