@@ -6,10 +6,19 @@
  */
 interface FastBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
   utf8Write(s: string, offset: number, length: number): number;
 }
 
-const FAST = typeof (Buffer.prototype as Partial<FastBuffer>).utf8Slice === 'function' && typeof (Buffer.prototype as Partial<FastBuffer>).utf8Write === 'function';
+const proto = Buffer.prototype as Partial<FastBuffer>;
+const FAST = typeof proto.utf8Slice === 'function' && typeof proto.latin1Slice === 'function' && typeof proto.utf8Write === 'function';
+
+/**
+ * Short ASCII strings recently read, by a hash of their bytes: values such as channel names or
+ * status codes repeat, and finding one again costs less than decoding (and allocating) it.
+ */
+const SHORT = 16;
+const STRINGS: (string | undefined)[] = new Array<string | undefined>(2048);
 
 export class AvroDataError extends Error {}
 
@@ -90,7 +99,28 @@ export class ReadTap {
     const len = this.length();
     const p = this.pos;
     this.pos += len;
-    return FAST ? (this.buf as FastBuffer).utf8Slice(p, p + len) : this.buf.toString('utf8', p, p + len);
+    const buf = this.buf;
+    if (!FAST) return buf.toString('utf8', p, p + len);
+    if (len <= SHORT) {
+      let h = len;
+      let high = 0;
+      for (let i = p; i < p + len; i++) {
+        const c = buf[i]!;
+        h = (h * 31 + c) | 0;
+        high |= c;
+      }
+      if (high < 0x80) {
+        const slot = h & 2047;
+        const known = STRINGS[slot];
+        if (known !== undefined && known.length === len) {
+          let i = 0;
+          while (i < len && known.charCodeAt(i) === buf[p + i]) i++;
+          if (i === len) return known;
+        }
+        return (STRINGS[slot] = (buf as FastBuffer).latin1Slice(p, p + len));
+      }
+    }
+    return (buf as FastBuffer).utf8Slice(p, p + len);
   }
 
   /** A copy: the record's buffer may be reused. */
