@@ -49,13 +49,30 @@ export interface JoinNode {
   readonly sources: readonly number[];
 }
 
-/** Name resolution over the joined row: `ALIAS.COL`, or an unambiguous `COL`, or ROWKEY. */
+/**
+ * The name of the join's synthetic key column: ROWKEY, or (as ksqlDB) ROWKEY_1, ROWKEY_2, ... when
+ * a source already has a column of that name (sources whose key was inferred are keyed ROWKEY).
+ */
+export function joinKeyName(sources: readonly JoinSource[]): string {
+  const taken = (n: string) => sources.some((s) => s.layout.some((c) => c.name === n && c.role !== 'PSEUDO'));
+  if (!taken('ROWKEY')) return 'ROWKEY';
+  let i = 1;
+  while (taken(`ROWKEY_${i}`)) i++;
+  return `ROWKEY_${i}`;
+}
+
+/** Name resolution over the joined row: `ALIAS.COL`, or an unambiguous `COL`, or the join key (ROWKEY). */
 export class JoinScope implements Scope {
+  /** The synthetic join key's name (joinKeyName). */
+  readonly keyName: string;
+
   constructor(
     readonly sources: readonly JoinSource[],
     readonly layout: readonly LayoutColumn[],
     private readonly clause: string,
-  ) {}
+  ) {
+    this.keyName = joinKeyName(sources);
+  }
 
   withClause(clause: string): JoinScope {
     return new JoinScope(this.sources, this.layout, clause);
@@ -74,10 +91,7 @@ export class JoinScope implements Scope {
       const i = s.layout.findIndex((c) => c.name === name);
       return i < 0 ? undefined : s.offset + i;
     }
-    if (name === 'ROWKEY') {
-      const own = this.sources.filter((s) => s.layout.some((c) => c.name === 'ROWKEY'));
-      if (own.length === 0) return this.rowKeyIndex;
-    }
+    if (name === this.keyName) return this.rowKeyIndex;
     const hits = this.sources.flatMap((s) => {
       const i = s.layout.findIndex((c) => c.name === name && c.role !== 'PSEUDO');
       return i < 0 ? [] : [{ s, i }];
@@ -137,7 +151,8 @@ export function joinRelation(from: Query['from'], lookup: (name: string) => Data
   }
   // The layout: every source's columns, then ROWKEY (its type is set once the join key is known).
   const layout: LayoutColumn[] = sources.flatMap((s) => s.layout);
-  const scope = new JoinScope(sources, [...layout, { name: 'ROWKEY', type: { kind: 'NULL' }, role: 'SYNTHETIC' }], 'JOIN ON column');
+  const keyName = joinKeyName(sources);
+  const scope = new JoinScope(sources, [...layout, { name: keyName, type: { kind: 'NULL' }, role: 'SYNTHETIC' }], 'JOIN ON column');
 
   // Build the join tree, left-deep.
   let current: number | JoinNode = 0;
@@ -145,7 +160,7 @@ export function joinRelation(from: Query['from'], lookup: (name: string) => Data
     current = analyzeJoin(j, current, ji + 1, sources, scope, ctx);
   });
   const root = current as unknown as JoinNode;
-  layout.push({ name: 'ROWKEY', type: root.keyType, role: 'SYNTHETIC' });
+  layout.push({ name: keyName, type: root.keyType, role: 'SYNTHETIC' });
   const fullScope = new JoinScope(sources, layout, 'SELECT column');
   const candidates = keyCandidates(root, fullScope);
   return {
@@ -360,7 +375,7 @@ function expandJoinSelect(select: readonly (SelectItem | Star)[], sources: reado
   const out: JoinItem[] = [];
   // With a synthetic join key, `SELECT *` includes it (as ROWKEY).
   if (syntheticKey && select.some((s) => ('kind' in s && s.kind === 'Star' && s.source === undefined) || ((s as SelectItem).expr?.kind === 'Star' && ((s as SelectItem).expr as Star).source === undefined))) {
-    out.push({ expr: { kind: 'ColumnRef', name: 'ROWKEY' } });
+    out.push({ expr: { kind: 'ColumnRef', name: joinKeyName(sources) } });
   }
   // A windowed source's window bounds follow its key columns (ksqlDB's `*` over windowed joins).
   const all = (s: JoinSource) => {

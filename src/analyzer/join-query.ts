@@ -68,7 +68,7 @@ export function analyzeJoinQuery(query: Query, rel: JoinRelation, ctx: CompileCo
       const sink = opts.sinkName ?? 'OUTPUT';
       if (candidates.length === 0) {
         throw new AnalysisError(
-          `Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build \`${sink}\` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.`,
+          `Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build \`${sink}\` must include the join expression ${fullScope.keyName} in its projection (eg, SELECT ${fullScope.keyName}...).\n${fullScope.keyName} was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.`,
         );
       }
       const texts = candidates.map((i) => qualifiedName(i, fullScope));
@@ -79,7 +79,7 @@ export function analyzeJoinQuery(query: Query, rel: JoinRelation, ctx: CompileCo
     }
     const k = keyItems[0]!;
     // The key value is the join key (ROWKEY), whichever side's column was selected.
-    keyColumns = [{ name: k.name, expr: { kind: 'ColumnRef', name: 'ROWKEY' } }];
+    keyColumns = [{ name: k.name, expr: { kind: 'ColumnRef', name: fullScope.keyName } }];
     valueColumns = named.filter((c) => c !== k).map((c) => ({ name: c.name, expr: c.expr }));
   }
 

@@ -48,6 +48,11 @@ export interface JoinSpec {
   /** Where each side's WINDOWSTART is in the row, for windowed sources (-1: not windowed). */
   readonly leftWindowAt: number;
   readonly rightWindowAt: number;
+  /**
+   * Session windows: records match on key, window start and end. Time windows (tumbling,
+   * hopping) match on key and start only, as their serialized windowed keys hold no end.
+   */
+  readonly sessionWindows: boolean;
   /** A nested join on the left. */
   readonly left?: JoinSpec;
 }
@@ -126,6 +131,7 @@ export class JoinRuntime {
     this.rightKey = compileExpression(node.rightKey, node.scope, ctx).evaluate;
     // Windowed sources join on key and window: the window bounds are part of the join key.
     if (node.leftWindowAt >= 0 && node.rightWindowAt >= 0) this.windowed = { lw: node.leftWindowAt, rw: node.rightWindowAt };
+    this.sessions = node.sessionWindows;
     this.leftRanges = node.leftRanges;
     this.rightRanges = [node.rightRange];
     if (node.left) this.leftChild = new JoinRuntime(node.left, ctx, state, (e) => this.onLeft(e), `${id}l`);
@@ -151,12 +157,13 @@ export class JoinRuntime {
 
   private saveTime?: () => void;
   private readonly windowed?: { lw: number; rw: number };
+  private readonly sessions: boolean;
 
   /** The store key of a row's join key (with its window, for windowed sources). */
   private ks(side: 'L' | 'R', key: unknown, row: readonly unknown[]): string {
     if (!this.windowed) return keyString([key]);
     const i = side === 'L' ? this.windowed.lw : this.windowed.rw;
-    return keyString([key, row[i], row[i + 1]]);
+    return this.sessions ? keyString([key, row[i], row[i + 1]]) : keyString([key, row[i]]);
   }
 
   beforeCommit(): void {

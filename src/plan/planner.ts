@@ -14,7 +14,7 @@
 import type { ColumnRef, Expr } from '../parser/ast.js';
 import type { AnalyzedQuery, FromClause, OutputColumn } from '../analyzer/analysis.js';
 import type { JoinNode, JoinSource } from '../analyzer/join-from.js';
-import { JoinScope } from '../analyzer/join-from.js';
+import { JoinScope, joinKeyName } from '../analyzer/join-from.js';
 import { mapExpr } from '../analyzer/expr-utils.js';
 import type { LayoutColumn } from '../analyzer/row-scope.js';
 import type { DataSource } from '../engine/metastore.js';
@@ -160,7 +160,7 @@ function joinStep(node: JoinNode, sources: readonly JoinSource[], prefix: string
   const leftColumns = typeof node.left === 'number' ? prefixed(sources[node.left]!) : left.columns.slice(0, -1);
   const kind =
     node.leftKind === 'STREAM' ? (node.rightKind === 'STREAM' ? 'streamStreamJoinV1' : 'streamTableJoinV1') : node.foreignKey ? 'fkTableTableJoinV1' : 'tableTableJoinV1';
-  const columns: StepColumn[] = [...leftColumns, ...prefixed(sources[node.right]!), { name: 'ROWKEY', type: formatType(node.keyType), role: 'KEY' }];
+  const columns: StepColumn[] = [...leftColumns, ...prefixed(sources[node.right]!), { name: joinKeyName(sources), type: formatType(node.keyType), role: 'KEY' }];
   // The join expressions are over the whole joined row; every name they use is in this step's columns.
   const names = joinNames(sources);
   return {
@@ -185,7 +185,7 @@ function prefixed(s: JoinSource): StepColumn[] {
 
 /** Join expressions over the joined row → text over the join's column names. */
 function joinNames(sources: readonly JoinSource[]): (e: Expr) => string {
-  const layout: LayoutColumn[] = [...sources.flatMap((s) => s.layout), { name: 'ROWKEY', type: { kind: 'NULL' }, role: 'SYNTHETIC' }];
+  const layout: LayoutColumn[] = [...sources.flatMap((s) => s.layout), { name: joinKeyName(sources), type: { kind: 'NULL' }, role: 'SYNTHETIC' }];
   const scope = new JoinScope(sources, layout, 'JOIN ON column');
   return (e) => exprText(renameColumns(e, (ref) => joinColumnName(scope, layout, ref)));
 }

@@ -387,6 +387,7 @@ class TaskBuilder {
         rightRange: range(right),
         leftWindowAt: isJoinStep(node.left) ? -1 : windowAt(leafOf(node.left)),
         rightWindowAt: windowAt(right),
+        sessionWindows: right.step.window?.type === 'SESSION',
         ...(isJoinStep(node.left) ? { left: spec(node.left) } : {}),
       };
     };
