@@ -7,6 +7,8 @@ import type { ProcessingLog } from '../runtime/processing-log.js';
 import type { MetaStore } from './metastore.js';
 import type { QueryRegistry } from './query-registry.js';
 import type { StoredPlan } from './command-log.js';
+import type { SchemaRegistry } from '../registry/registry.js';
+import type { SchemaBinding } from '../registry/schema.js';
 
 export type Props = Readonly<Record<string, string>>;
 
@@ -19,6 +21,8 @@ export interface EngineContext {
   readonly properties: Props;
   readonly dataDir: string;
   readonly queries: QueryRegistry;
+  /** Schemas of the schema-registry formats: the embedded registry, or a client of an external one. */
+  readonly registry: SchemaRegistry;
   /** Replaying the command log on start-up: statements are re-applied, not recorded again. */
   readonly replaying: boolean;
   compileContext(): CompileContext;
@@ -28,4 +32,9 @@ export interface EngineContext {
 
 export function serviceId(props: Props): string {
   return props['ksql.service.id'] ?? 'default_';
+}
+
+/** The schemas a serde of `topic` reads and writes. */
+export function schemaBinding(engine: EngineContext, topic: string): SchemaBinding {
+  return { topic, catalog: engine.registry.catalog };
 }

@@ -20,6 +20,10 @@ import { serviceId } from './context.js';
 import type { StatementResult } from './results.js';
 import { persistentPlan, runStoredPlan, sinkForSource } from './persistent.js';
 import { checkSchemaNameProperties, formatDefaults, ok, prepare, status } from './statement-support.js';
+import { inferSourceSchema, registerSchemas } from './source-schemas.js';
+import { schemaBinding } from './context.js';
+import { quoteIdentifierIfNeeded } from '../types/sql-type.js';
+import type { LogicalSchema } from '../types/schema.js';
 
 export async function createSource(engine: EngineContext, st: Statement & CreateSource, props: Props, stored?: StoredPlan): Promise<StatementResult> {
   const kind = st.sourceType === 'STREAM' ? 'stream' : 'table';
@@ -36,9 +40,12 @@ export async function createSource(engine: EngineContext, st: Statement & Create
   validateProperties(st.properties);
   const topic = str(st.properties, 'KAFKA_TOPIC');
   if (topic === undefined) throw new AnalysisError(`Missing required property "KAFKA_TOPIC" in WITH clause`);
-  const formats = prepare(() => formatFromProperties(st.properties, formatDefaults(props)));
+  const formats = prepare(() => formatFromProperties(st.properties, { ...formatDefaults(props), sourceName: st.name }));
   checkSchemaNameProperties(st.properties, formats.keyFormat, formats.valueFormat);
-  const schema = schemaFromColumns(st.sourceType, st.name, st.columns, (n) => engine.metastore.getType(n));
+  const declared = schemaFromColumns(st.sourceType, st.name, st.columns, (n) => engine.metastore.getType(n));
+  // Columns the statement leaves out come from the registry (schema inference).
+  // (A replay runs the statement as recorded, with the columns inferred when it first ran.)
+  const schema = engine.replaying ? declared : await inferSourceSchema(engine, topic, formats, declared);
   if (schema.value.length === 0 && schema.key.length === 0 && st.columns.length === 0) {
     throw new AnalysisError(`The statement does not define any columns.`);
   }
@@ -47,8 +54,8 @@ export async function createSource(engine: EngineContext, st: Statement & Create
     throw new AnalysisError(`'WRAP_SINGLE_VALUE' is only valid for single-field value schemas`);
   }
   // Build the serdes once now so unsupported format/type combinations fail at CREATE time.
-  createSerde(formatsFinal.keyFormat, schema.key, formatsFinal.keyOptions, true);
-  createSerde(formatsFinal.valueFormat, schema.value, formatsFinal.valueOptions, false);
+  createSerde(formatsFinal.keyFormat, schema.key, formatsFinal.keyOptions, true, schemaBinding(engine, topic));
+  createSerde(formatsFinal.valueFormat, schema.value, formatsFinal.valueOptions, false, schemaBinding(engine, topic));
   const window = windowFromProperties(st.properties);
   if (window && schema.key.length === 0) throw new AnalysisError('Windowed sources require a key column.');
   const tsColumn = str(st.properties, 'TIMESTAMP')?.toUpperCase();
@@ -58,6 +65,10 @@ export async function createSource(engine: EngineContext, st: Statement & Create
     if (partitions === undefined) throw new ExecutionError(`Kafka topic does not exist: ${topic}`);
     await engine.log.createTopic(topic, { partitions, replicas: intProperty(st.properties, 'REPLICAS') ?? 1 });
   }
+  if (!engine.replaying) await registerSchemas(engine, topic, formatsFinal, schema, true);
+  // Recorded (and described) with the inferred columns, so a replay gets the same schema even
+  // after the subject has evolved.
+  const statement = schema === declared ? st.text : createSourceText(st, schema);
   const source: DataSource = {
     name: st.name,
     type: st.sourceType,
@@ -68,11 +79,11 @@ export async function createSource(engine: EngineContext, st: Statement & Create
     ...(str(st.properties, 'TIMESTAMP_FORMAT') !== undefined ? { timestampFormat: str(st.properties, 'TIMESTAMP_FORMAT')! } : {}),
     ...(window ? { window } : {}),
     isSource: st.isSource,
-    statement: st.text,
+    statement,
   };
   engine.metastore.putSource(source);
   const plan = st.isSource && st.sourceType === 'TABLE' ? await materializeSourceTable(engine, source, props, stored) : undefined;
-  await engine.record(st, props, plan);
+  await engine.record(statement === st.text ? st : { ...st, text: statement }, props, plan);
   return status(st, `${kind}/${st.name}/create`, `${st.sourceType === 'STREAM' ? 'Stream' : 'Table'} created`);
 }
 
@@ -184,4 +195,16 @@ function windowFromProperties(props: Properties): WindowInfo | undefined {
     throw new AnalysisError(`Configuration WINDOW_SIZE is invalid: Invalid duration: '${sizeText}'. Unknown time unit: '${unit}'`);
   }
   return { type, sizeMs };
+}
+
+/** The statement with its columns written out (schema inference filled them in). */
+function createSourceText(st: CreateSource, schema: LogicalSchema): string {
+  const keySuffix = st.sourceType === 'TABLE' ? ' PRIMARY KEY' : ' KEY';
+  const columns = [
+    ...schema.key.map((c) => `${quoteIdentifierIfNeeded(c.name)} ${formatType(c.type)}${keySuffix}`),
+    ...schema.value.map((c) => `${quoteIdentifierIfNeeded(c.name)} ${formatType(c.type)}`),
+    ...schema.headers.map((c) => `${quoteIdentifierIfNeeded(c.name)} ${formatType(c.type)} ${c.headerKey === undefined ? 'HEADERS' : `HEADER('${c.headerKey.replace(/'/g, "''")}')`}`),
+  ];
+  const props = Object.entries(st.properties).map(([k, v]) => `${k}=${typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v)}`);
+  return `CREATE ${st.orReplace ? 'OR REPLACE ' : ''}${st.isSource ? 'SOURCE ' : ''}${st.sourceType} ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdentifierIfNeeded(st.name)} (${columns.join(', ')}) WITH (${props.join(', ')});`;
 }

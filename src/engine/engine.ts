@@ -30,6 +30,9 @@ import { createAsSelect, insertInto, runStoredPlan } from './persistent.js';
 import { insertValues } from './insert-values.js';
 import { assertTopic, describe, describeAll, explain, list } from './metadata.js';
 import { executeQuery, pullRoute, type ExecuteOptions, type PullRoute } from './transient.js';
+import type { SchemaRegistry } from '../registry/registry.js';
+import { EmbeddedRegistry, DEFAULT_SCHEMAS_TOPIC } from '../registry/embedded-registry.js';
+import { RemoteRegistry } from '../registry/remote-registry.js';
 
 export type { StatementResult, SourceSummary, QuerySummary, QueryDescription, SourceDescription } from './results.js';
 export type { ExecuteOptions, PullRoute } from './transient.js';
@@ -59,6 +62,11 @@ export interface EngineOptions {
    * server's consumer-group memberships so pull queries can be forwarded to the key's owner.
    */
   readonly advertisedUrl?: string;
+  /**
+   * The schema registry (default: `ksql.schema.registry.url`'s if set, else the embedded one, stored
+   * in the log's `_schemas` topic — or the topic `sluice.schema.registry.topic` names).
+   */
+  readonly registry?: SchemaRegistry;
 }
 
 export class Engine implements EngineContext {
@@ -80,11 +88,13 @@ export class Engine implements EngineContext {
     readonly functions: FunctionRegistry,
     runQueries: boolean,
     private readonly advertisedUrl: string | undefined,
+    readonly registry: SchemaRegistry,
+    private readonly ownsRegistry: boolean,
   ) {
     this.properties = { ...DEFAULT_PROPERTIES, ...properties };
     this.processingLog = new ProcessingLog(log);
     const customTypes = (n: string) => this.metastore.getType(n);
-    this.queries = new QueryRegistry({ log, dataDir, functions, customTypes, processingLog: this.processingLog, runQueries, ...(advertisedUrl !== undefined ? { advertisedUrl } : {}) });
+    this.queries = new QueryRegistry({ log, dataDir, functions, customTypes, processingLog: this.processingLog, runQueries, schemas: registry.catalog, ...(advertisedUrl !== undefined ? { advertisedUrl } : {}) });
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -96,7 +106,8 @@ export class Engine implements EngineContext {
         ? await TopicCommandLog.open(log, commandTopicName(serviceId(props)))
         : new SqliteCommandLog(join(options.dataDir, 'commands.db'));
     const runQueries = options.runQueries ?? true;
-    const engine = new Engine(log, options.dataDir, store, !options.log, options.properties ?? {}, options.functions ?? builtinFunctions(), runQueries, options.advertisedUrl);
+    const registry = options.registry ?? (await openRegistry(log, props));
+    const engine = new Engine(log, options.dataDir, store, !options.log, options.properties ?? {}, options.functions ?? builtinFunctions(), runQueries, options.advertisedUrl, registry, !options.registry);
     await engine.replay(await store.all());
     if (runQueries && store.poll) engine.followCommands(store.poll.bind(store));
     return engine;
@@ -248,6 +259,7 @@ export class Engine implements EngineContext {
     await this.queries.close();
     await this.processingLog.flush().catch(() => undefined);
     this.commandLog.close();
+    if (this.ownsRegistry) await this.registry.close();
     if (this.ownsLog) await this.log.close();
   }
 }
@@ -257,4 +269,14 @@ function pickReplayProperties(props: Props): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(props)) if (k === 'auto.offset.reset' || k.startsWith('ksql.')) out[k] = v;
   return out;
+}
+
+/** ksqlDB's `ksql.schema.registry.url` (with basic auth as ksqlDB configures it), else the embedded registry. */
+async function openRegistry(log: Log, props: Props): Promise<SchemaRegistry> {
+  const url = props['ksql.schema.registry.url'];
+  if (url) {
+    const userInfo = props['ksql.schema.registry.basic.auth.user.info'];
+    return new RemoteRegistry({ url, ...(userInfo ? { userInfo } : {}) });
+  }
+  return EmbeddedRegistry.open(log, props['sluice.schema.registry.topic'] ?? DEFAULT_SCHEMAS_TOPIC);
 }

@@ -4,7 +4,8 @@ import { compileExpression } from '../expr/compile.js';
 import { castValue } from '../expr/cast.js';
 import { createSerde } from '../serde/index.js';
 import { AnalysisError } from '../errors.js';
-import type { EngineContext } from './context.js';
+import { schemaBinding, type EngineContext } from './context.js';
+import { ensureWriterSchemas } from './source-schemas.js';
 import type { StatementResult } from './results.js';
 import { ok } from './statement-support.js';
 
@@ -40,8 +41,9 @@ export async function insertValues(engine: EngineContext, st: Statement & Insert
   });
   const key = schema.key.map((c) => byName.get(c.name) ?? null);
   const value = schema.value.map((c) => byName.get(c.name) ?? null);
-  const keySerde = createSerde(target.keyFormat, schema.key, target.keyOptions, true);
-  const valueSerde = createSerde(target.valueFormat, schema.value, target.valueOptions, false);
+  await ensureWriterSchemas(engine, target.topic, target, schema);
+  const keySerde = createSerde(target.keyFormat, schema.key, target.keyOptions, true, schemaBinding(engine, target.topic));
+  const valueSerde = createSerde(target.valueFormat, schema.value, target.valueOptions, false, schemaBinding(engine, target.topic));
   await engine.log.append(target.topic, [
     { key: schema.key.length ? keySerde.serialize(key) : null, value: valueSerde.serialize(value), timestamp: rowtime ?? Date.now() },
   ]);

@@ -17,7 +17,8 @@ import { AnalysisError, ExecutionError } from '../errors.js';
 import type { DataSource } from './metastore.js';
 import type { StoredPlan } from './command-log.js';
 import type { EngineContext, Props } from './context.js';
-import { serviceId } from './context.js';
+import { schemaBinding, serviceId } from './context.js';
+import { checkSinkSchemaIds, registerSchemas } from './source-schemas.js';
 import type { StatementResult } from './results.js';
 import { checkSchemaNameProperties, formatDefaults, prepare, status } from './statement-support.js';
 import { loadSource, storeSource } from './stored-source.js';
@@ -161,6 +162,13 @@ export async function runStoredPlan(engine: EngineContext, text: string, plan: S
   const id = stored.query.queryId;
   if (engine.queries.has(id)) await engine.queries.stop(id, serviceId(props));
   if (stored.source) engine.metastore.putSource(loadSource(stored.source));
+  // The sink's schemas are registered before it writes (again on replay: a no-op unless the
+  // subject was deleted, and how a client of an external registry learns their ids).
+  const sink = stored.query.root;
+  const target = stored.query.sink !== undefined ? engine.metastore.getSource(stored.query.sink) : undefined;
+  if (target && (sink.kind === 'streamSinkV1' || sink.kind === 'tableSinkV1') && !sink.materializeOnly) {
+    await registerSchemas(engine, target.topic, sink.formats, target.schema, false);
+  }
   await engine.queries.start(text, stored.query, props);
 }
 
@@ -189,7 +197,7 @@ async function sinkTarget(
   outputWindow: WindowStepInfo | undefined,
   dryRun: boolean,
 ): Promise<SinkTarget> {
-  const formats = prepare(() => formatFromProperties(with_, { ...formatDefaults(props), inherit: upstream }));
+  const formats = prepare(() => formatFromProperties(with_, { ...formatDefaults(props), inherit: upstream, sourceName: name }));
   checkSchemaNameProperties(with_, formats.keyFormat, formats.valueFormat);
   let keyFormat = formats.keyFormat;
   if (schema.key.length === 0) {
@@ -202,9 +210,10 @@ async function sinkTarget(
   if (with_['WRAP_SINGLE_VALUE'] !== undefined && schema.value.length !== 1) {
     throw new AnalysisError(`'WRAP_SINGLE_VALUE' is only valid for single-field value schemas`);
   }
-  createSerde(keyFormat, schema.key, formats.keyOptions, true);
-  createSerde(formats.valueFormat, schema.value, formats.valueOptions, false);
   const topic = str(with_, 'KAFKA_TOPIC') ?? `${props['ksql.output.topic.name.prefix'] ?? ''}${name}`;
+  createSerde(keyFormat, schema.key, formats.keyOptions, true, schemaBinding(engine, topic));
+  createSerde(formats.valueFormat, schema.value, formats.valueOptions, false, schemaBinding(engine, topic));
+  await checkSinkSchemaIds(engine, topic, { ...formats, keyFormat }, schema);
   const log = engine.log;
   const upstreamTopic = await log.describeTopic(upstream.topic);
   const partitions = intProperty(with_, 'PARTITIONS') ?? (props['ksql.sink.partitions'] ? Number(props['ksql.sink.partitions']) : undefined) ?? upstreamTopic?.partitions ?? 1;

@@ -19,6 +19,7 @@ import type { ProcessingLog } from '../runtime/processing-log.js';
 import { parseStepExpr } from '../plan/step-codec.js';
 import { isJoinStep, walkSteps, type AggregateStep, type ExecutionStep, type QueryPlan } from '../plan/steps.js';
 import type { QuerySummary } from './results.js';
+import type { SchemaCatalog } from '../registry/schema.js';
 
 export interface RegistryDeps {
   readonly log: Log;
@@ -30,6 +31,7 @@ export interface RegistryDeps {
   readonly runQueries: boolean;
   /** Published with consumer-group memberships, for pull-query forwarding. */
   readonly advertisedUrl?: string;
+  readonly schemas: SchemaCatalog;
 }
 
 export class QueryRegistry {
@@ -138,6 +140,7 @@ export class QueryRegistry {
       functions: this.deps.functions,
       customTypes: this.deps.customTypes,
       processingLog: this.deps.processingLog,
+      schemas: this.deps.schemas,
       consumer,
       groupId,
       state,

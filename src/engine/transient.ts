@@ -28,7 +28,7 @@ import type { Column } from '../types/schema.js';
 import { AnalysisError } from '../errors.js';
 import type { DataSource } from './metastore.js';
 import type { EngineContext, Props } from './context.js';
-import { serviceId } from './context.js';
+import { schemaBinding, serviceId } from './context.js';
 
 export interface ExecuteOptions {
   /** Per-request properties (overrides engine properties). */
@@ -142,6 +142,7 @@ export async function executeQuery(engine: EngineContext, sql: string, sink: Row
       config: props,
       onRecordError,
       asts: planned.asts,
+      schemas: engine.registry.catalog,
       ...(table ? { pullRows: () => tableRows(engine, table, planned.lookupKeys) } : planned.kind === 'pull' ? { scanTopic: sources[0]!.topic } : {}),
     },
     sink,
@@ -156,8 +157,17 @@ function tableRows(engine: EngineContext, table: DataSource, keys: readonly unkn
   const view = engine.queries.view(table.name);
   if (!view) return [];
   const candidates = keys ? keys.map((k) => view.get([k])).filter((r): r is ViewRow => r !== undefined) : view.rows();
-  const keySerde = createSerde(table.keyFormat, table.schema.key, table.keyOptions, true);
-  return viewRows(candidates, sourceLayout(table).length, table.window !== undefined, (k) => keySerde.serialize(k) ?? Buffer.alloc(0));
+  const keySerde = createSerde(table.keyFormat, table.schema.key, table.keyOptions, true, schemaBinding(engine, table.topic));
+  const order = (k: readonly unknown[]): Buffer => {
+    try {
+      return keySerde.serialize(k) ?? Buffer.alloc(0);
+    } catch {
+      // A schema-registry key whose schema was never registered (a source table inferred from a
+      // producer's schema) cannot be serialized here: order such keys by their text instead.
+      return Buffer.from(JSON.stringify(k));
+    }
+  };
+  return viewRows(candidates, sourceLayout(table).length, table.window !== undefined, order);
 }
 
 const PULL_HINT = ' See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.';
@@ -212,7 +222,7 @@ export async function pullRoute(engine: EngineContext, sql: string, options: Exe
   let wanted: Set<number> | undefined;
   if (keys) {
     const partitions = (await log.describeTopic(topic))?.partitions ?? 1;
-    const keySerde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true);
+    const keySerde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true, schemaBinding(engine, source.topic));
     wanted = new Set(keys.map((k) => {
       const bytes = keySerde.serialize([k]);
       return bytes === null ? 0 : partitionForKey(bytes, partitions);

@@ -4,6 +4,7 @@
  * row's, or the sink's TIMESTAMP column; input headers are forwarded, as Kafka Streams does. A
  * table's sink also keeps the table's materialized view (pull queries) up to date.
  */
+import type { SchemaCatalog } from '../registry/schema.js';
 import type { LogicalSchema } from '../types/schema.js';
 import type { ProduceRecord } from '../storage/log/log.js';
 import { createSerde } from '../serde/index.js';
@@ -38,11 +39,13 @@ export class SinkWriter implements OutputConsumer {
     schema: LogicalSchema,
     private readonly onError: RecordErrorSink,
     private readonly record: RecordContext,
+    schemas: SchemaCatalog,
     /** A table's view, updated with every row (absent: none, or one read from the aggregation's own store). */
     private readonly view?: TableView,
   ) {
-    this.keySerde = createSerde(spec.formats.keyFormat, schema.key, spec.formats.keyOptions, true);
-    this.valueSerde = createSerde(spec.formats.valueFormat, schema.value, spec.formats.valueOptions, false);
+    const binding = { topic: spec.topic, catalog: schemas };
+    this.keySerde = createSerde(spec.formats.keyFormat, schema.key, spec.formats.keyOptions, true, binding);
+    this.valueSerde = createSerde(spec.formats.valueFormat, schema.value, spec.formats.valueOptions, false, binding);
     this.hasKey = schema.key.length > 0;
     this.timestamp = outputTimestamp(spec, schema, onError);
   }

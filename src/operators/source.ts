@@ -8,6 +8,7 @@ import type { DataSource } from '../engine/metastore.js';
 import type { LogRecord } from '../storage/log/log.js';
 import type { Serde } from '../serde/serde.js';
 import { createSerde } from '../serde/index.js';
+import type { SchemaCatalog } from '../registry/schema.js';
 import type { ProcessingLogEntry } from '../runtime/processing-log.js';
 import { compileTimestampExtractor } from './timestamp.js';
 import { splitWindowedKey, type WindowBounds } from '../serde/windowed.js';
@@ -23,9 +24,10 @@ export interface SourceDecoder {
   valueIsNull: boolean;
 }
 
-export function createSourceDecoder(source: DataSource, onError: RecordErrorSink): SourceDecoder {
-  const keySerde: Serde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true);
-  const valueSerde: Serde = createSerde(source.valueFormat, source.schema.value, source.valueOptions, false);
+export function createSourceDecoder(source: DataSource, onError: RecordErrorSink, schemas: SchemaCatalog): SourceDecoder {
+  const binding = { topic: source.topic, catalog: schemas };
+  const keySerde: Serde = createSerde(source.keyFormat, source.schema.key, source.keyOptions, true, binding);
+  const valueSerde: Serde = createSerde(source.valueFormat, source.schema.value, source.valueOptions, false, binding);
   const nKey = source.schema.key.length;
   const nValue = source.schema.value.length;
   const headerCols = source.schema.headers;

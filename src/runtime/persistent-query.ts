@@ -25,6 +25,7 @@ import type { RecordErrorSink } from '../operators/source.js';
 import type { RecordContext } from '../operators/operator.js';
 import { sourceSteps, type QueryPlan, type SinkStep } from '../plan/steps.js';
 import { buildTask, type QueryTask } from './task-builder.js';
+import type { SchemaCatalog } from '../registry/schema.js';
 import { QueryStats } from './query-stats.js';
 import { InternalError } from '../errors.js';
 
@@ -67,6 +68,7 @@ export interface QueryDeps {
   readonly repartitionTopic?: string;
   /** Partitions of the sink topic. */
   readonly sinkPartitions?: number;
+  readonly schemas: SchemaCatalog;
 }
 
 export class PersistentQuery {
@@ -117,6 +119,7 @@ export class PersistentQuery {
         config: deps.config,
         sourcePartitions: deps.sourcePartitions,
         record,
+        schemas: deps.schemas,
         ...(deps.view ? { view: deps.view } : {}),
         ...(deps.repartitionTopic !== undefined ? { repartitionTopic: deps.repartitionTopic } : {}),
         ...(deps.sinkPartitions !== undefined ? { sinkPartitions: deps.sinkPartitions } : {}),

@@ -30,6 +30,7 @@ import { dataSourceOf, layoutOf, parseStepExpr, schemaOf } from '../plan/step-co
 import { isJoinStep, unknownStep, type AggregateStep, type ExecutionStep, type JoinStep, type PullSourceStep, type SelectStep, type SinkStep, type SourceStep, type StepColumn } from '../plan/steps.js';
 import { fromRepartitionRecord, toRepartitionRecord } from './repartition.js';
 import { InternalError } from '../errors.js';
+import type { SchemaCatalog } from '../registry/schema.js';
 
 export interface TaskDeps {
   readonly ctx: CompileContext;
@@ -51,6 +52,8 @@ export interface TaskDeps {
   readonly pullRows?: (step: PullSourceStep) => Iterable<unknown[]>;
   /** The ASTs of the plan's expression texts, when the planner just made them (planQuery's `asts`). */
   readonly asts?: ReadonlyMap<string, Expr>;
+  /** Registered schemas (the schema-registry formats' serdes read them). */
+  readonly schemas: SchemaCatalog;
 }
 
 /** The running operators of one query. */
@@ -93,7 +96,7 @@ class TaskBuilder {
       this.sinkStep = root;
       const view = this.deps.view instanceof AggregateView ? undefined : this.deps.view;
       const options = this.deps.sinkPartitions !== undefined ? { ...root, partitions: this.deps.sinkPartitions } : root;
-      this.sink = new SinkWriter(options, schemaOf(root.source.columns), this.deps.onRecordError, this.deps.record, view);
+      this.sink = new SinkWriter(options, schemaOf(root.source.columns), this.deps.onRecordError, this.deps.record, this.deps.schemas, view);
       out = this.sink;
       top = root.source;
     }
@@ -220,7 +223,7 @@ class TaskBuilder {
   }
 
   private decoder(step: SourceStep): SourceDecoder {
-    return createSourceDecoder(dataSourceOf(step), this.deps.onRecordError);
+    return createSourceDecoder(dataSourceOf(step), this.deps.onRecordError, this.deps.schemas);
   }
 
   private source(step: SourceStep, down: RowConsumer): void {
@@ -282,7 +285,7 @@ class TaskBuilder {
       : (row: readonly unknown[]) => keyString(keyAt.map((i) => row[i]));
     // Re-keyed groups: their task is the partition of the new key, as written to the sink.
     const sink = this.sinkStep;
-    const keySerde = spec.repartitioned && sink ? createSerde(sink.formats.keyFormat, schemaOf(select.columns).key, sink.formats.keyOptions, true) : undefined;
+    const keySerde = spec.repartitioned && sink ? createSerde(sink.formats.keyFormat, schemaOf(select.columns).key, sink.formats.keyOptions, true, { topic: sink.topic, catalog: this.deps.schemas }) : undefined;
     const op = new AggregateOperator(spec, ctx, state, out, { partition: () => record.current?.partition ?? 0, identity }, this.deps.config, keySerde, this.deps.sourcePartitions);
     if (this.deps.view instanceof AggregateView) this.deps.view.attach(op);
     this.commits.push(() => op.beforeCommit());

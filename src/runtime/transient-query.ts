@@ -15,6 +15,7 @@ import type { ExecutionStep, PullSourceStep } from '../plan/steps.js';
 import { StateDb } from '../storage/state/state-db.js';
 import type { Column } from '../types/schema.js';
 import { buildTask } from './task-builder.js';
+import type { SchemaCatalog } from '../registry/schema.js';
 
 export type EndReason = 'Limit Reached' | 'Query Completed' | 'Query Terminated';
 
@@ -58,6 +59,7 @@ export interface TransientQuerySpec {
   readonly scanTopic?: string;
   /** The ASTs of the plan's expressions, from the planner. */
   readonly asts?: ReadonlyMap<string, Expr>;
+  readonly schemas: SchemaCatalog;
 }
 
 export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): TransientQueryHandle {
@@ -89,6 +91,7 @@ export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): Tran
       config: spec.config,
       sourcePartitions: 1,
       record,
+      schemas: spec.schemas,
       ...(spec.pullRows ? { pullRows: spec.pullRows } : {}),
       ...(spec.asts ? { asts: spec.asts } : {}),
     },

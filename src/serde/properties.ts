@@ -1,6 +1,8 @@
 /**
  * Key/value formats from a statement's WITH properties (FORMAT, KEY_FORMAT, VALUE_FORMAT,
- * KEY_DELIMITER, VALUE_DELIMITER, WRAP_SINGLE_VALUE), with ksqlDB's defaults and errors.
+ * KEY_DELIMITER, VALUE_DELIMITER, WRAP_SINGLE_VALUE, and the schema-registry formats' KEY/VALUE_
+ * SCHEMA_ID, KEY/VALUE_SCHEMA_FULL_NAME, KEY/VALUE_PROTOBUF_NULLABLE_REPRESENTATION), with ksqlDB's
+ * defaults and errors.
  */
 import { AnalysisError } from '../errors.js';
 import type { Properties } from '../parser/ast.js';
@@ -25,6 +27,8 @@ export interface FormatDefaults {
    * the source's delimiters). They take precedence over keyFormat/valueFormat above.
    */
   readonly inherit?: FormatSpec;
+  /** The stream or table being created: AVRO keys' records are named after it (`<Name>Key`). */
+  readonly sourceName?: string;
 }
 
 const FORMATS: readonly FormatName[] = ['JSON', 'DELIMITED', 'KAFKA', 'NONE', 'AVRO', 'PROTOBUF', 'PROTOBUF_NOSR', 'JSON_SR'];
@@ -94,11 +98,67 @@ export function formatFromProperties(props: Properties, defaults: FormatDefaults
     (inherit !== undefined && inherit.valueFormat === valueFormat ? inherit.valueOptions.delimiter : undefined);
   const wrap = bool(props['WRAP_SINGLE_VALUE']);
 
-  const keyOptions: FormatOptions = keyDelimiter === undefined ? {} : { delimiter: keyDelimiter };
+  const keyOptions: FormatOptions = {
+    ...(keyDelimiter === undefined ? {} : { delimiter: keyDelimiter }),
+    ...schemaOptions(props, 'KEY', keyFormat, inherit?.keyFormat === keyFormat ? inherit.keyOptions : undefined, defaults.sourceName),
+  };
   const valueOptions: FormatOptions = {
     ...(valueDelimiter === undefined ? {} : { delimiter: valueDelimiter }),
     ...(wrap === undefined ? {} : { wrapSingleValue: wrap }),
     ...(defaults.wrapSingleValues === undefined ? {} : { defaultWrapSingleValue: defaults.wrapSingleValues }),
+    ...schemaOptions(props, 'VALUE', valueFormat, inherit?.valueFormat === valueFormat ? inherit.valueOptions : undefined, undefined),
   };
   return { keyFormat, valueFormat, keyOptions, valueOptions };
+}
+
+const REGISTRY_FORMATS: readonly FormatName[] = ['AVRO', 'PROTOBUF', 'JSON_SR'];
+
+/**
+ * The schema-registry options of the key or the value. Of a source's options only a Protobuf
+ * message name is inherited, as in ksqlDB; ids and names given in WITH apply to this source only.
+ */
+function schemaOptions(props: Properties, part: 'KEY' | 'VALUE', format: FormatName, inherited: FormatOptions | undefined, sourceName: string | undefined): FormatOptions {
+  const out: { -readonly [K in keyof FormatOptions]: FormatOptions[K] } = {};
+  const id = props[`${part}_SCHEMA_ID`];
+  if (id !== undefined) {
+    if (!REGISTRY_FORMATS.includes(format)) {
+      throw new AnalysisError(`${part}_FORMAT should support schema inference when ${part}_SCHEMA_ID is provided. Current format is ${format}.`);
+    }
+    const n = Number(id);
+    if (!Number.isInteger(n) || n < 0) throw new AnalysisError(`Invalid ${part}_SCHEMA_ID: ${String(id)}`);
+    out.schemaId = n;
+  }
+  const name = part === 'VALUE' ? (props['VALUE_AVRO_SCHEMA_FULL_NAME'] ?? props['VALUE_SCHEMA_FULL_NAME']) : props['KEY_SCHEMA_FULL_NAME'];
+  if (name !== undefined) {
+    if (String(name).trim() === '') throw new AnalysisError(`fullSchemaName cannot be empty. Format configuration: {fullSchemaName=${String(name)}}`);
+    out.fullSchemaName = String(name);
+  } else if (format === 'PROTOBUF' && inherited?.fullSchemaName !== undefined) {
+    out.fullSchemaName = inherited.fullSchemaName;
+  } else if (format === 'AVRO' && part === 'KEY' && sourceName !== undefined) {
+    // Each sink's key record gets its own name, so generated classes do not clash (ksqlDB #6465).
+    out.fullSchemaName = `io.confluent.ksql.avro_schemas.${upperCamel(sourceName)}Key`;
+  }
+  const nullable = props[`${part}_PROTOBUF_NULLABLE_REPRESENTATION`];
+  if (nullable !== undefined) {
+    if (format !== 'PROTOBUF' && format !== 'PROTOBUF_NOSR') {
+      throw new AnalysisError(`Property ${part}_PROTOBUF_NULLABLE_REPRESENTATION can only be enabled with protobuf format`);
+    }
+    const u = String(nullable).toUpperCase();
+    if (u !== 'OPTIONAL' && u !== 'WRAPPER') {
+      throw new AnalysisError(`Invalid value ${String(nullable)} for property ${part}_PROTOBUF_NULLABLE_REPRESENTATION: String must be one of: OPTIONAL, WRAPPER`);
+    }
+    out.nullableRepresentation = u === 'OPTIONAL' ? 'optional' : 'wrapper';
+  }
+  // ksqlDB unwraps single Protobuf values from wrapper messages for every source it creates now.
+  if (format === 'PROTOBUF') out.unwrapPrimitives = true;
+  return out;
+}
+
+/** ksqlDB's UPPER_UNDERSCORE → UpperCamel (Guava CaseFormat): `MY_SOURCE` → `MySource`. */
+function upperCamel(name: string): string {
+  return name
+    .split('_')
+    .filter((w) => w.length > 0)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase())
+    .join('');
 }

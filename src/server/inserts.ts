@@ -6,6 +6,8 @@
 import type { Engine } from '../engine/engine.js';
 import type { DataSource } from '../engine/metastore.js';
 import { createSerde } from '../serde/index.js';
+import { ensureWriterSchemas } from '../engine/source-schemas.js';
+import { schemaBinding } from '../engine/context.js';
 import { jsonReader, type Reader } from '../serde/json-read.js';
 import { AnalysisError, ExecutionError } from '../errors.js';
 
@@ -15,13 +17,14 @@ export function findSource(engine: Engine, name: string): DataSource | undefined
   return engine.metastore.getSource(name) ?? engine.metastore.getSource(name.toUpperCase());
 }
 
-export function createInserter(engine: Engine, target: string): Inserter {
+export async function createInserter(engine: Engine, target: string): Promise<Inserter> {
   const source = findSource(engine, target);
   if (!source) throw new AnalysisError(`Cannot insert values into an unknown stream/table: \`${target}\``);
   if (source.isSource) throw new AnalysisError(`Cannot insert values into read-only ${source.type.toLowerCase()}: ${source.name}`);
   const { key, value } = source.schema;
-  const keySerde = createSerde(source.keyFormat, key, source.keyOptions, true);
-  const valueSerde = createSerde(source.valueFormat, value, source.valueOptions, false);
+  await ensureWriterSchemas(engine, source.topic, source, source.schema);
+  const keySerde = createSerde(source.keyFormat, key, source.keyOptions, true, schemaBinding(engine, source.topic));
+  const valueSerde = createSerde(source.valueFormat, value, source.valueOptions, false, schemaBinding(engine, source.topic));
   const keyReaders: Reader[] = key.map((c) => jsonReader(c.type, false));
   const valueReaders: Reader[] = value.map((c) => jsonReader(c.type, false));
   const byUpper = new Map<string, { isKey: boolean; index: number }>();

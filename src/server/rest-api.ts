@@ -292,7 +292,7 @@ export class RestApi {
         }
         if (typeof target !== 'string') throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid JSON in inserts stream: the first line must be {"target": "<stream>"}');
         try {
-          insert = createInserter(this.engine, target);
+          insert = await createInserter(this.engine, target);
         } catch (e) {
           throw toRestError(e);
         }

@@ -2,7 +2,8 @@
  * Kafka mode of the conformance runner (`--kafka [bootstrap]`): every query case runs on an Engine
  * whose Log is a KafkaLog against a real broker, instead of the embedded log.
  *
- * - Isolation: each case gets its own `ksql.service.id` (so its consumer groups are new), and every
+ * - Isolation: each case gets its own `ksql.service.id` (so its consumer groups are new) and schema
+ *   registry topic, and every
  *   topic the case names or creates is deleted before and after it (ksqlDB's vectors reuse topic
  *   names such as `test_topic` with different partition counts). Topics other clients create while
  *   a case runs (integration tests, benchmarks sharing the broker) are left alone.
@@ -114,7 +115,8 @@ class KafkaCase implements CaseBackend {
     private readonly named: ReadonlySet<string>,
   ) {
     this.log = new OrderRecordingLog(kafkaLog);
-    this.properties = { 'ksql.service.id': serviceId };
+    // The embedded schema registry's topic too is the case's own (deleted with its other topics).
+    this.properties = { 'ksql.service.id': serviceId, 'sluice.schema.registry.topic': `_schemas_${serviceId}` };
   }
 
   private groupOf(queryId: string): string {

@@ -16,6 +16,7 @@ import { JsonNumber } from '../../src/serde/json-exact.js';
 import type { TestCase, VectorRecord } from './vectors.js';
 import { decode, ensureTopic, produce, unwindow } from './records.js';
 import { conformanceFunctions } from './functions.js';
+import { checkPostTopics, registerTopicSchemas } from './schemas.js';
 import type { CaseBackend } from './kafka-mode.js';
 
 /** Built-ins plus the test functions ksqlDB's harness loads from its test sources. */
@@ -52,6 +53,7 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
   try {
     const expected = tc.test.expectedException;
     for (const t of tc.test.topics ?? []) await ensureTopic(engine, t.name, t.partitions ?? 4);
+    await registerTopicSchemas(engine, tc.test);
     for (const i of tc.test.inputs ?? []) await ensureTopic(engine, i.topic, 4);
 
     // ksqlDB's harness creates the topics that CREATE STREAM/TABLE statements name...
@@ -110,18 +112,18 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
     const perKeyOrder = backend !== undefined && engine.listQueries().some((q) => engine.query(q.id)?.hasRepartitionTopic);
     for (const [topic, exp] of byTopic) {
       const source = engine.metastore.sourcesForTopic(topic)[0];
-      const got = perKeyOrder ? alignByKey(exp, captured.get(topic) ?? [], source) : (captured.get(topic) ?? []);
+      const got = perKeyOrder ? alignByKey(engine, exp, captured.get(topic) ?? [], source) : (captured.get(topic) ?? []);
       for (let i = 0; i < Math.max(exp.length, got.length); i++) {
         const e = exp[i];
         const g = got[i];
-        if (!e) return fail(`topic ${topic}: unexpected extra record #${i}: ${describe(g!, source)}`);
+        if (!e) return fail(`topic ${topic}: unexpected extra record #${i}: ${describe(engine, g!, source)}`);
         if (!g) return fail(`topic ${topic}: missing record #${i}, expected ${JSON.stringify(e)} (got ${got.length} records)`);
-        const diff = compareRecord(e, g, source);
-        if (diff) return fail(`topic ${topic} record #${i}: ${diff}\n  expected ${JSON.stringify(e)}\n  got      ${describe(g, source)}`);
+        const diff = compareRecord(engine, e, g, source);
+        if (diff) return fail(`topic ${topic} record #${i}: ${diff}\n  expected ${JSON.stringify(e)}\n  got      ${describe(engine, g, source)}`);
       }
     }
 
-    const postDiff = checkPost(tc, engine, backend ? backend.writtenTopics() : [...captured.keys()]);
+    const postDiff = checkPost(tc, engine, backend ? backend.writtenTopics() : [...captured.keys()]) ?? checkPostTopics(engine, tc.test);
     if (postDiff) return fail(postDiff);
     return { passed: true };
   } catch (e) {
@@ -149,13 +151,13 @@ function fail(detail: string): CaseResult {
  * each expected record takes the first remaining record with its key (and window). A difference in
  * any one key's order, values or count still shows as a failure.
  */
-function alignByKey(expected: readonly VectorRecord[], got: readonly LogRecord[], source: DataSource | undefined): LogRecord[] {
+function alignByKey(engine: Engine, expected: readonly VectorRecord[], got: readonly LogRecord[], source: DataSource | undefined): LogRecord[] {
   const remaining = [...got];
   const out: LogRecord[] = [];
   for (const e of expected) {
     const i = remaining.findIndex((g) => {
       const { key, window } = unwindow(g, source);
-      if (!jsonEquals(e.key ?? null, decode(key, source, true))) return false;
+      if (!jsonEquals(e.key ?? null, decode(engine, key, source, true))) return false;
       return e.window === undefined ? window === undefined : window !== undefined && window.start === e.window.start && window.end === e.window.end;
     });
     if (i < 0) continue;
@@ -165,17 +167,17 @@ function alignByKey(expected: readonly VectorRecord[], got: readonly LogRecord[]
   return [...out, ...remaining];
 }
 
-function describe(r: LogRecord, source: DataSource | undefined): string {
+function describe(engine: Engine, r: LogRecord, source: DataSource | undefined): string {
   const { key, window } = unwindow(r, source);
   const plain = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (x instanceof JsonNumber ? Number(x.text) : x)));
-  return JSON.stringify({ key: plain(decode(key, source, true)), value: plain(decode(r.value, source, false)), timestamp: r.timestamp, ...(window ? { window } : {}) });
+  return JSON.stringify({ key: plain(decode(engine, key, source, true)), value: plain(decode(engine, r.value, source, false)), timestamp: r.timestamp, ...(window ? { window } : {}) });
 }
 
-function compareRecord(e: VectorRecord, g: LogRecord, source: DataSource | undefined): string | undefined {
+function compareRecord(engine: Engine, e: VectorRecord, g: LogRecord, source: DataSource | undefined): string | undefined {
   const { key: keyBytes, window } = unwindow(g, source);
-  const key = decode(keyBytes, source, true);
+  const key = decode(engine, keyBytes, source, true);
   if (!jsonEquals(e.key ?? null, key)) return 'key differs';
-  const value = decode(g.value, source, false);
+  const value = decode(engine, g.value, source, false);
   if (!jsonEquals(e.value, value)) return 'value differs';
   if (e.timestamp !== undefined && e.timestamp !== g.timestamp) return `timestamp differs (${g.timestamp})`;
   if (e.headers !== undefined) {

@@ -11,6 +11,7 @@ import { Decimal } from '../../src/types/decimal.js';
 import { parseExact } from '../../src/serde/json-exact.js';
 import { joinWindowedKey, splitWindowedKey, type WindowKind } from '../../src/serde/windowed.js';
 import type { VectorRecord } from './vectors.js';
+import { decodeWithSchema, encodeWithSchema, sourceSchemaFormat } from './schemas.js';
 
 export async function ensureTopic(engine: Engine, name: string, partitions: number): Promise<void> {
   if (!(await engine.log.describeTopic(name))) await engine.log.createTopic(name, { partitions });
@@ -26,8 +27,8 @@ export async function produce(engine: Engine, inputs: readonly VectorRecord[], b
     await ensureTopic(engine, i.topic, 4);
     await engine.log.append(i.topic, [
       {
-        key: encodeKey(i, source),
-        value: i.value === null ? null : encode(i.value, source, false),
+        key: encodeKey(engine, i, source),
+        value: i.value === null ? null : encode(engine, i.value, source, false),
         timestamp: i.timestamp ?? 0,
         headers: (i.headers ?? []).map((h) => ({ key: h.KEY, value: h.VALUE === null ? null : Buffer.from(h.VALUE, 'base64') })),
         ...(byKey ? {} : { partition: 0 }),
@@ -36,15 +37,17 @@ export async function produce(engine: Engine, inputs: readonly VectorRecord[], b
   }
 }
 
-export function encodeKey(i: VectorRecord, source: DataSource | undefined): Buffer | null {
-  const key = i.key === undefined || i.key === null ? null : encode(i.key, source, true);
+export function encodeKey(engine: Engine, i: VectorRecord, source: DataSource | undefined): Buffer | null {
+  const key = i.key === undefined || i.key === null ? null : encode(engine, i.key, source, true);
   if (!i.window) return key;
   const kind: WindowKind = source?.window?.type ?? (i.window.type.toLowerCase() === 'session' ? 'SESSION' : 'TUMBLING');
   return joinWindowedKey(key, kind, i.window);
 }
 
 /** Encode a vector's JSON key/value as the bytes a producer would write for the source's format. */
-export function encode(v: unknown, source: DataSource | undefined, isKey: boolean): Buffer | null {
+export function encode(engine: Engine, v: unknown, source: DataSource | undefined, isKey: boolean): Buffer | null {
+  const sr = sourceSchemaFormat(source, isKey);
+  if (sr) return encodeWithSchema(engine, sr, v, source!, isKey);
   const format = source ? (isKey ? source.keyFormat : source.valueFormat) : typeof v === 'string' ? 'KAFKA' : 'JSON';
   switch (format) {
     case 'DELIMITED':
@@ -69,8 +72,10 @@ export function encode(v: unknown, source: DataSource | undefined, isKey: boolea
 }
 
 /** Decode output bytes into the JSON shape vectors use. */
-export function decode(b: Buffer | null, source: DataSource | undefined, isKey: boolean): unknown {
+export function decode(engine: Engine, b: Buffer | null, source: DataSource | undefined, isKey: boolean): unknown {
   if (b === null) return null;
+  const sr = sourceSchemaFormat(source, isKey);
+  if (sr) return decodeWithSchema(engine, sr, b, source!, isKey);
   const format = source ? (isKey ? source.keyFormat : source.valueFormat) : 'JSON';
   switch (format) {
     case 'DELIMITED':

@@ -17,6 +17,7 @@ import type { LogRecord } from '../../src/storage/log/log.js';
 import { jsonEquals, type CaseResult } from './query-runner.js';
 import { conformanceFunctions } from './functions.js';
 import { decode, ensureTopic, produce } from './records.js';
+import { registerTopicSchemas } from './schemas.js';
 import type { TestCase, VectorRecord } from './vectors.js';
 
 const functions = conformanceFunctions;
@@ -58,6 +59,7 @@ export async function runRestCase(tc: TestCase): Promise<CaseResult> {
     const base = server.url;
     for (const tp of t.topics ?? []) await ensureTopic(engine, tp.name, tp.partitions ?? 4);
     for (const i of t.inputs ?? []) await ensureTopic(engine, i.topic, 4);
+    await registerTopicSchemas(engine, t);
     for (const sql of tc.statements) {
       try {
         for (const st of parseStatements(sql)) {
@@ -233,8 +235,8 @@ function compareOutputs(outputs: readonly VectorRecord[], captured: Map<string, 
     for (let i = 0; i < exp.length; i++) {
       const e = exp[i]!;
       const g = got[i]!;
-      const key = decode(g.key, source, true);
-      const value = decode(g.value, source, false);
+      const key = decode(engine, g.key, source, true);
+      const value = decode(engine, g.value, source, false);
       if (!jsonEquals(e.key ?? null, key) || !jsonEquals(e.value, value) || (e.timestamp !== undefined && e.timestamp !== g.timestamp)) {
         return `topic ${topic} record #${i}: expected ${JSON.stringify(e)}, got ${JSON.stringify({ key, value, timestamp: g.timestamp })}`;
       }

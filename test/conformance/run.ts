@@ -1,11 +1,12 @@
 /**
- * `npm run conformance -- <dir> [--verbose] [--filter text] [--restart] [--stateless] [--kafka [host:port]]`
+ * `npm run conformance -- <dir> [--verbose] [--filter text] [--format AVRO|PROTOBUF|PROTOBUF_NOSR|JSON_SR] [--restart] [--stateless] [--kafka [host:port]]`
  *
  * Runs every test of every ksqlDB vector file under <dir> and prints one line per file and a final
  * `N passed, N failed, N skipped`. Skips are only for named reasons (unsupported formats, tests
- * disabled in ksqlDB, ...), counted per reason at the end.
+ * disabled in ksqlDB, ...), counted per reason at the end, followed by the totals of the cases in
+ * each schema-registry format.
  */
-import { isStateless, listVectorFiles, loadCases, type TestCase } from './vectors.js';
+import { isStateless, listVectorFiles, loadCases, schemaFormatsOf, type TestCase } from './vectors.js';
 import { runQueryCase, type CaseResult } from './query-runner.js';
 import { restSkipReason, runRestCase } from './rest-runner.js';
 import { KafkaConformance } from './kafka-mode.js';
@@ -19,6 +20,8 @@ export interface Args {
   stateless: boolean;
   /** Bootstrap address: run query cases on a KafkaLog there (kafka-mode.ts) instead of the embedded log. */
   kafka?: string;
+  /** Only cases using this schema-registry format. */
+  format?: string;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -29,6 +32,7 @@ export function parseArgs(argv: readonly string[]): Args {
     else if (x === '--restart') a.restart = true;
     else if (x === '--stateless') a.stateless = true;
     else if (x === '--filter') a.filter = argv[++i];
+    else if (x === '--format') a.format = argv[++i]?.toUpperCase();
     else if (x === '--kafka') a.kafka = /^[^-/.][^/]*:\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : '127.0.0.1:9092';
     else a.dirs.push(x);
   }
@@ -58,6 +62,7 @@ export async function runConformance(args: Args, out: (line: string) => void = c
   const totals: Totals = { passed: 0, failed: 0, skipped: 0 };
   const skipReasons = new Map<string, number>();
   const failCauses = new Map<string, number>();
+  const byFormat = new Map<string, Totals>();
   const kafka = args.kafka !== undefined ? await KafkaConformance.open(args.kafka) : undefined;
   const runOpts = { restart: args.restart, ...(kafka ? { backend: kafka.openCase.bind(kafka) } : {}) };
   for (const root of args.dirs) {
@@ -72,18 +77,29 @@ export async function runConformance(args: Args, out: (line: string) => void = c
       }
       if (args.stateless) cases = cases.filter(isStateless);
       if (args.filter) cases = cases.filter((c) => c.name.includes(args.filter!) || c.file.includes(args.filter!));
+      if (args.format) cases = cases.filter((c) => schemaFormatsOf(c).includes(args.format!));
       if (cases.length === 0) continue;
       const t: Totals = { passed: 0, failed: 0, skipped: 0 };
       const failures: string[] = [];
       for (const tc of cases) {
         const isRest = tc.test.responses !== undefined || tc.test.expectedError !== undefined;
         const skip = tc.skip ?? (isRest ? restSkipReason(tc) : undefined);
+        const formats = schemaFormatsOf(tc);
+        const count = (k: keyof Totals) => {
+          for (const f of formats) {
+            const ft = byFormat.get(f) ?? { passed: 0, failed: 0, skipped: 0 };
+            ft[k]++;
+            byFormat.set(f, ft);
+          }
+        };
         if (skip) {
           t.skipped++;
+          count('skipped');
           skipReasons.set(skip, (skipReasons.get(skip) ?? 0) + 1);
           continue;
         }
         const r = await withTimeout(isRest ? runRestCase(tc) : runQueryCase(tc, runOpts), CASE_TIMEOUT_MS);
+        count(r.passed ? 'passed' : 'failed');
         if (r.passed) t.passed++;
         else {
           t.failed++;
@@ -110,6 +126,11 @@ export async function runConformance(args: Args, out: (line: string) => void = c
     out('');
     out('Failures, by first cause:');
     for (const [r, n] of [...failCauses].sort((a, b) => b[1] - a[1]).slice(0, 60)) out(`  ${n}  ${r}`);
+  }
+  if (byFormat.size > 0) {
+    out('');
+    out('Cases in schema-registry formats:');
+    for (const [f, ft] of [...byFormat].sort()) out(`  ${f}: ${ft.passed} passed, ${ft.failed} failed, ${ft.skipped} skipped`);
   }
   out('');
   out(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -44,7 +44,7 @@ export interface TestCase {
   readonly skip?: string;
 }
 
-const UNSUPPORTED_FORMATS = ['AVRO', 'PROTOBUF', 'PROTOBUF_NOSR', 'JSON_SR'];
+const SCHEMA_FORMATS = ['AVRO', 'PROTOBUF', 'PROTOBUF_NOSR', 'JSON_SR'];
 
 /**
  * Whether a case only needs stateless stream processing: no tables, aggregation, windows or joins.
@@ -89,7 +89,7 @@ export function loadCases(file: string, root: string): TestCase[] {
         for (const [k, v] of Object.entries(test.properties ?? {})) properties[k] = sub(String(v));
         const suffix = [format, config].filter((x) => x !== undefined).join(' / ');
         const name = suffix ? `${test.name} [${suffix}]` : test.name;
-        const skip = skipReason(test, statements, properties, format);
+        const skip = skipReason(test);
         cases.push({ file: rel, name, test, statements, properties, ...(skip ? { skip } : {}) });
       }
     }
@@ -97,16 +97,22 @@ export function loadCases(file: string, root: string): TestCase[] {
   return cases;
 }
 
-function skipReason(test: VectorTest, statements: readonly string[], props: Record<string, string>, format: string | undefined): string | undefined {
+function skipReason(test: VectorTest): string | undefined {
   if (test.enabled === false) return 'disabled in ksqlDB (enabled: false)';
-  if (format !== undefined && UNSUPPORTED_FORMATS.includes(format.toUpperCase())) return `unsupported format ${format.toUpperCase()}`;
-  const text = statements.join(' ').toUpperCase();
-  for (const f of UNSUPPORTED_FORMATS) {
-    if (new RegExp(`FORMAT\\s*=\\s*'${f}'`).test(text)) return `unsupported format ${f}`;
-  }
-  for (const v of Object.values(props)) if (UNSUPPORTED_FORMATS.includes(v.toUpperCase())) return `unsupported format ${v.toUpperCase()}`;
-  for (const t of test.topics ?? []) {
-    for (const f of [t.keyFormat, t.valueFormat]) if (f && UNSUPPORTED_FORMATS.includes(f.toUpperCase())) return `unsupported format ${f.toUpperCase()}`;
-  }
   return undefined;
+}
+
+/**
+ * The schema-registry formats a case uses (its `format` variant, FORMAT properties in its
+ * statements, its properties and declared topics), for reporting per format and `--format`.
+ */
+export function schemaFormatsOf(tc: TestCase): string[] {
+  const found = new Set<string>();
+  const text = tc.statements.join(' ').toUpperCase();
+  for (const f of SCHEMA_FORMATS) {
+    if (new RegExp(`FORMAT\\s*=\\s*'${f}'`).test(text)) found.add(f);
+    for (const v of Object.values(tc.properties)) if (v.toUpperCase() === f) found.add(f);
+    for (const t of tc.test.topics ?? []) for (const x of [t.keyFormat, t.valueFormat]) if (x?.toUpperCase() === f) found.add(f);
+  }
+  return [...found];
 }
