@@ -8,7 +8,7 @@
  * groups are read and ignored (ksqlDB's Connect conversion ignores them too).
  */
 import type { Label, OptValue, ProtoEnum, ProtoField, ProtoFile, ProtoMessage, ProtoOneof, ProtoOption, ProtoType } from './model.js';
-import { ProtoSyntaxError, tokenize, type Token } from './tokenize.js';
+import { ProtoSyntaxError, TokenCursor, tokenize, type Token } from './tokenize.js';
 
 export { ProtoSyntaxError } from './tokenize.js';
 
@@ -34,14 +34,15 @@ export function mapEntryName(field: string): string {
   return out + 'Entry';
 }
 
-class Parser {
-  private i = 0;
+class Parser extends TokenCursor {
   private syntax: ProtoFile['syntax'] = 'proto2';
 
   constructor(
-    private readonly toks: Token[],
+    toks: Token[],
     private readonly fileName: string,
-  ) {}
+  ) {
+    super(toks);
+  }
 
   file(): ProtoFile {
     const file: ProtoFile = { name: this.fileName, syntax: 'proto2', syntaxDeclared: false, pkg: undefined, imports: [], options: [], types: [] };
@@ -387,74 +388,5 @@ class Parser {
         return;
       }
     }
-  }
-
-  private typeRef(): string {
-    let name = this.eat('.') ? '.' : '';
-    name += this.ident();
-    while (this.eat('.')) name += '.' + this.ident();
-    return name;
-  }
-
-  private fullIdent(): string {
-    let name = this.ident();
-    while (this.eat('.')) name += '.' + this.ident();
-    return name;
-  }
-
-  private intLiteral(): number {
-    const t = this.next();
-    if (t.t !== 'number') throw this.error(t, 'an integer');
-    const v = /^0[xX]/.test(t.v) ? parseInt(t.v, 16) : /^0[0-7]+$/.test(t.v) ? parseInt(t.v, 8) : /^[0-9]+$/.test(t.v) ? parseInt(t.v, 10) : NaN;
-    if (!Number.isSafeInteger(v)) throw this.error(t, 'an integer');
-    return v;
-  }
-
-  private ident(): string {
-    const t = this.next();
-    if (t.t !== 'ident') throw this.error(t, 'an identifier');
-    return t.v;
-  }
-
-  private expectString(): string {
-    const t = this.next();
-    if (t.t !== 'string') throw this.error(t, 'a string');
-    let v = t.v;
-    while (this.peek()?.t === 'string') v += this.next().v;
-    return v;
-  }
-
-  private expect(sym: string): void {
-    const t = this.next();
-    if (t.t !== 'sym' || t.v !== sym) throw this.error(t, `'${sym}'`);
-  }
-
-  private eat(sym: string): boolean {
-    const t = this.toks[this.i];
-    if (t && t.t === 'sym' && t.v === sym) {
-      this.i++;
-      return true;
-    }
-    return false;
-  }
-
-  private peek(): Token | undefined {
-    return this.toks[this.i];
-  }
-
-  private peekIs(v: string): boolean {
-    const t = this.toks[this.i];
-    return t !== undefined && t.t !== 'string' && t.v === v;
-  }
-
-  private next(): Token {
-    const t = this.toks[this.i++];
-    if (!t) throw new ProtoSyntaxError('unexpected end of input');
-    return t;
-  }
-
-  private error(t: Token | undefined, expected: string): ProtoSyntaxError {
-    if (!t) return new ProtoSyntaxError(`unexpected end of input, expected ${expected}`);
-    return new ProtoSyntaxError(`expected ${expected} but got '${t.v}' (line ${t.line})`);
   }
 }

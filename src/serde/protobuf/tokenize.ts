@@ -139,3 +139,79 @@ function readString(src: string, at: number, quote: string, line: number): [stri
     }
   }
 }
+
+/** Reading a token list: the parser's primitives. */
+export class TokenCursor {
+  protected i = 0;
+
+  constructor(protected readonly toks: Token[]) {}
+
+  protected typeRef(): string {
+    let name = this.eat('.') ? '.' : '';
+    name += this.ident();
+    while (this.eat('.')) name += '.' + this.ident();
+    return name;
+  }
+
+  protected fullIdent(): string {
+    let name = this.ident();
+    while (this.eat('.')) name += '.' + this.ident();
+    return name;
+  }
+
+  protected intLiteral(): number {
+    const t = this.next();
+    if (t.t !== 'number') throw this.error(t, 'an integer');
+    const v = /^0[xX]/.test(t.v) ? parseInt(t.v, 16) : /^0[0-7]+$/.test(t.v) ? parseInt(t.v, 8) : /^[0-9]+$/.test(t.v) ? parseInt(t.v, 10) : NaN;
+    if (!Number.isSafeInteger(v)) throw this.error(t, 'an integer');
+    return v;
+  }
+
+  protected ident(): string {
+    const t = this.next();
+    if (t.t !== 'ident') throw this.error(t, 'an identifier');
+    return t.v;
+  }
+
+  protected expectString(): string {
+    const t = this.next();
+    if (t.t !== 'string') throw this.error(t, 'a string');
+    let v = t.v;
+    while (this.peek()?.t === 'string') v += this.next().v;
+    return v;
+  }
+
+  protected expect(sym: string): void {
+    const t = this.next();
+    if (t.t !== 'sym' || t.v !== sym) throw this.error(t, `'${sym}'`);
+  }
+
+  protected eat(sym: string): boolean {
+    const t = this.toks[this.i];
+    if (t && t.t === 'sym' && t.v === sym) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+
+  protected peek(): Token | undefined {
+    return this.toks[this.i];
+  }
+
+  protected peekIs(v: string): boolean {
+    const t = this.toks[this.i];
+    return t !== undefined && t.t !== 'string' && t.v === v;
+  }
+
+  protected next(): Token {
+    const t = this.toks[this.i++];
+    if (!t) throw new ProtoSyntaxError('unexpected end of input');
+    return t;
+  }
+
+  protected error(t: Token | undefined, expected: string): ProtoSyntaxError {
+    if (!t) return new ProtoSyntaxError(`unexpected end of input, expected ${expected}`);
+    return new ProtoSyntaxError(`expected ${expected} but got '${t.v}' (line ${t.line})`);
+  }
+}

@@ -161,7 +161,22 @@ export class WireReader {
 
   string(): string {
     const end = this.delimited();
-    const s = this.buf.toString('utf8', this.pos, end);
+    const b = this.buf;
+    let p = this.pos;
+    if (end - p <= 24) {
+      // Short ASCII strings: cheaper by hand than through Buffer#toString.
+      let s = '';
+      for (; p < end; p++) {
+        const c = b[p]!;
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (p === end) {
+        this.pos = end;
+        return s;
+      }
+    }
+    const s = b.toString('utf8', this.pos, end);
     this.pos = end;
     return s;
   }
@@ -221,7 +236,9 @@ export class WireWriter {
   }
 
   finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
 
   private ensure(n: number): void {
@@ -325,6 +342,23 @@ export class WireWriter {
   }
 
   string(v: string): void {
+    const n = v.length;
+    if (n <= 24) {
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (v.charCodeAt(i) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.ensure(n + 1);
+        const b = this.buf;
+        b[this.pos++] = n;
+        for (let i = 0; i < n; i++) b[this.pos++] = v.charCodeAt(i);
+        return;
+      }
+    }
     const len = Buffer.byteLength(v, 'utf8');
     this.uvarint(len);
     this.ensure(len);
