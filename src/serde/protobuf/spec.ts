@@ -24,7 +24,7 @@ const SPEC_VIEW: ViewOptions = { unwrapWrappers: true };
 export function encodeSpec(spec: unknown, schema: SchemaText, id: number | undefined, catalog: SchemaCatalog, options?: FormatOptions): Buffer {
   if (spec === null || spec === undefined) throw new SerdeError('A null record is a tombstone: it has no Protobuf encoding');
   const loaded = loadSchema(schema, catalog);
-  const msg = chooseMessage(loaded, options?.fullSchemaName);
+  const msg = options?.fullSchemaName ? chooseMessage(loaded, options.fullSchemaName) : bestFit(loaded, spec);
   const w = new WireWriter();
   const root = messageView(msg, SPEC_VIEW);
   if (root.k === 'struct') {
@@ -69,6 +69,38 @@ export function decodeSpec(bytes: Buffer, catalog: SchemaCatalog, unframed?: Sch
   const record: Record<string, unknown> = {};
   fields.forEach((f, i) => (record[f.name] = toSpec(out[i], f.type)));
   return record;
+}
+
+/**
+ * Without a full schema name: the top-level message whose fields (case-insensitively, with
+ * values of their types) the spec's keys match best, then the one it leaves fewest fields of
+ * unset, then the first. A caller knowing the topic's full schema name should pass it.
+ */
+function bestFit(loaded: LoadedSchema, spec: unknown): ProtoMessage {
+  const first = loaded.first();
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return first;
+  const keys = Object.keys(spec).map((k) => k.toUpperCase());
+  let best = first;
+  let bestScore = -Infinity;
+  for (const t of loaded.root.types) {
+    if (t.kind !== 'message' || messageView(t, SPEC_VIEW).k !== 'struct') continue;
+    let score: number;
+    try {
+      const fields = structTargets(t, SPEC_VIEW, false);
+      structFromSpec(spec, fields);
+      const names = new Set(fields.map((f) => f.name.toUpperCase()));
+      const specKeys = new Set(keys);
+      // ties go to the message with fewer fields the spec leaves out
+      score = keys.reduce((n, k) => n + (names.has(k) ? 1 : -1), 0) - 0.001 * [...names].filter((n) => !specKeys.has(n)).length;
+    } catch {
+      score = -keys.length - 1;
+    }
+    if (score > bestScore) {
+      best = t;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 function structFromSpec(spec: unknown, fields: readonly StructField[]): Record<string, unknown> {
