@@ -144,10 +144,6 @@ export function isMapEntry(m: ProtoMessage): boolean {
   );
 }
 
-export function isMapField(f: ProtoField): boolean {
-  return isRepeated(f) && f.message !== undefined && isMapEntry(f.message);
-}
-
 /** The google.protobuf wrapper messages and the scalar each holds. */
 export const WRAPPERS: Readonly<Record<string, ScalarType>> = {
   'google.protobuf.DoubleValue': 'double',
