@@ -4,7 +4,10 @@
  * keys by hand). No SQL, no schema checks, no log: the most a JSON-in/JSON-out pipeline in this
  * process can do. Each baseline is a factory so its state (maps) starts empty on every run.
  */
+import avro from 'avsc';
 import type { LogRecord } from '../src/storage/log/log.js';
+import { frame } from '../src/serde/confluent-wire.js';
+import { BID_AVRO_SCHEMA } from './avro-input.js';
 
 export type Emit = (key: Buffer | null, value: Buffer | null) => void;
 export type Baseline = (emit: Emit) => (record: LogRecord) => void;
@@ -53,6 +56,37 @@ export const q1: Baseline = (emit) => (r) => {
 export const q2: Baseline = (emit) => (r) => {
   const o = parse<Bid>(r.value!);
   if (o.auction % 123 === 0) emit(null, json({ AUCTION: o.auction, PRICE: o.price }));
+};
+
+/**
+ * The Avro limit: avsc decoding the producer's records and encoding the result records (the
+ * schemas Sluice generates for them: nullable fields of record KsqlDataSourceSchema), framed.
+ */
+const avroOut = (fields: readonly [string, string][]) =>
+  avro.Type.forSchema({
+    type: 'record',
+    name: 'KsqlDataSourceSchema',
+    namespace: 'io.confluent.ksql.avro_schemas',
+    fields: fields.map(([name, type]) => ({ name, type: ['null', type], default: null })),
+  } as avro.Schema);
+const bidAvro = () => avro.Type.forSchema(BID_AVRO_SCHEMA as unknown as avro.Schema);
+
+export const avroQ0: Baseline = (emit) => {
+  const input = bidAvro();
+  const output = avroOut([['AUCTION', 'long'], ['BIDDER', 'long'], ['PRICE', 'long'], ['CHANNEL', 'string'], ['URL', 'string'], ['DATETIME', 'long'], ['EXTRA', 'string']]);
+  return (r) => {
+    const o = input.fromBuffer(r.value!.subarray(5)) as Bid;
+    emit(null, frame(2, output.toBuffer({ AUCTION: o.auction, BIDDER: o.bidder, PRICE: o.price, CHANNEL: o.channel, URL: o.url, DATETIME: o.dateTime, EXTRA: o.extra })));
+  };
+};
+
+export const avroQ2: Baseline = (emit) => {
+  const input = bidAvro();
+  const output = avroOut([['AUCTION', 'long'], ['PRICE', 'long']]);
+  return (r) => {
+    const o = input.fromBuffer(r.value!.subarray(5)) as Bid;
+    if (o.auction % 123 === 0) emit(null, frame(2, output.toBuffer({ AUCTION: o.auction, PRICE: o.price })));
+  };
 };
 
 export function tumbling(sizeMs: number): Baseline {

@@ -4,7 +4,7 @@
  */
 import * as B from './baselines.js';
 
-export type InputTopic = 'bid' | 'auction' | 'person' | 'mem';
+export type InputTopic = 'bid' | 'auction' | 'person' | 'mem' | 'bidAvro';
 export type Backend = 'embedded' | 'kafka';
 
 export interface TopicMap {
@@ -48,6 +48,8 @@ export function sourceDdl(t: TopicMap): { topic: InputTopic; sql: string }[] {
   return [
     { topic: 'bid', sql: `CREATE STREAM bids (${BID_COLUMNS}) WITH (KAFKA_TOPIC='${i.bid}', VALUE_FORMAT='JSON');` },
     { topic: 'mem', sql: `CREATE STREAM bids_mem (${BID_COLUMNS}) WITH (KAFKA_TOPIC='${i.mem}', VALUE_FORMAT='JSON');` },
+    // No columns: they are inferred from the schema registered for the topic (avro-input.ts).
+    { topic: 'bidAvro', sql: `CREATE STREAM bids_avro WITH (KAFKA_TOPIC='${i.bidAvro}', VALUE_FORMAT='AVRO');` },
     {
       topic: 'auction',
       sql: `CREATE STREAM auctions_s (id BIGINT KEY, ${AUCTION_COLUMNS}) WITH (KAFKA_TOPIC='${i.auction}', KEY_FORMAT='KAFKA', VALUE_FORMAT='JSON');`,
@@ -78,6 +80,24 @@ export const CASES: readonly BenchCase[] = [
   { kind: 'query', name: 'q0-passthrough', backend: 'embedded', inputs: ['bid'], sink: 'q0', sql: Q0('q0'), baseline: B.q0, compareOutputs: true },
   { kind: 'query', name: 'q1-projection', backend: 'embedded', inputs: ['bid'], sink: 'q1', sql: Q1('q1'), baseline: B.q1, compareOutputs: true },
   { kind: 'query', name: 'q2-filter', backend: 'embedded', inputs: ['bid'], sink: 'q2', sql: Q2('q2'), baseline: B.q2, compareOutputs: true },
+  {
+    kind: 'query',
+    name: 'avro-q0-passthrough',
+    backend: 'embedded',
+    inputs: ['bidAvro'],
+    sink: 'aq0',
+    sql: (t) => `CREATE STREAM aq0 ${sinkWith(t, 'aq0')} AS SELECT * FROM bids_avro EMIT CHANGES;`,
+    baseline: B.avroQ0,
+  },
+  {
+    kind: 'query',
+    name: 'avro-q2-filter',
+    backend: 'embedded',
+    inputs: ['bidAvro'],
+    sink: 'aq2',
+    sql: (t) => `CREATE STREAM aq2 ${sinkWith(t, 'aq2')} AS SELECT auction, price FROM bids_avro WHERE auction % 123 = 0 EMIT CHANGES;`,
+    baseline: B.avroQ2,
+  },
   { kind: 'query', name: 'tumbling-count-sum', backend: 'embedded', inputs: ['bid'], sink: 'q_tumble', sql: TUMBLE('q_tumble'), baseline: B.tumbling(10_000) },
   {
     kind: 'query',

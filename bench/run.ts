@@ -23,6 +23,7 @@ import { CASES, type BenchCase, type InputTopic } from './cases.js';
 import { childWorkDir, runChild, type ChildRequest, type ChildResult } from './child.js';
 import { DEFAULT_GENERATOR, distinctKeyBids, generateEvents, loadEvents, loadRecords, type GeneratorOptions } from './generator.js';
 import { formatTable, rowFromChild, skippedRow, type BenchRow, type RowDetail } from './report.js';
+import { writeAvroBids } from './avro-input.js';
 
 interface Args {
   quick: boolean;
@@ -77,7 +78,7 @@ const progress = (msg: string): void => {
 
 const CHILD_TIMEOUT_MS = 8 * 60_000;
 
-const EMBEDDED_TOPICS: Record<InputTopic, string> = { bid: 'bids', auction: 'auctions', person: 'persons', mem: 'bids_mem' };
+const EMBEDDED_TOPICS: Record<InputTopic, string> = { bid: 'bids', auction: 'auctions', person: 'persons', mem: 'bids_mem', bidAvro: 'bids_avro' };
 
 /** Whether something accepts TCP connections at host:port. */
 function reachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
@@ -108,6 +109,10 @@ async function prepareEmbedded(dir: string, args: Args, cases: readonly BenchCas
       await log.createTopic('bids_mem', { partitions: args.partitions });
       const n = await loadRecords(log, 'bids_mem', distinctKeyBids(args.memKeys, args.gen.seed, args.gen.startTime));
       progress(`appended ${n.toLocaleString('en-US')} bids with distinct bidders for the state-size check`);
+    }
+    if (cases.some((c) => c.kind === 'query' && c.inputs.includes('bidAvro'))) {
+      const n = await writeAvroBids(log, 'bids', 'bids_avro', args.partitions);
+      progress(`re-encoded ${n.toLocaleString('en-US')} bids as Avro (schema registered for bids_avro-value)`);
     }
   } finally {
     await log.close();
@@ -227,7 +232,7 @@ async function main(): Promise<void> {
           ? {
               kafka: {
                 brokers: kafka.brokers,
-                topics: { bid: kafka.topic, auction: runId + 'auctions', person: runId + 'persons', mem: runId + 'bids_mem' },
+                topics: { bid: kafka.topic, auction: runId + 'auctions', person: runId + 'persons', mem: runId + 'bids_mem', bidAvro: runId + 'bids_avro' },
                 sinkPrefix: runId,
                 serviceId: runId.replace(/-/g, '_'),
                 records: kafka.copied,

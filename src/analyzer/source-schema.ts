@@ -56,10 +56,14 @@ export function schemaFromColumns(
     throw new AnalysisError(`Schema already contains a HEADERS column.`);
   }
   for (const k of key) validateKeyType(k);
-  if (sourceType === 'TABLE' && key.length === 0 && columns.length > 0) {
+  return { key, value, headers };
+}
+
+/** A table needs a key: declared, or inferred from the registry (so checked after inference). */
+export function checkTableKey(sourceType: 'STREAM' | 'TABLE', name: string, schema: LogicalSchema): void {
+  if (sourceType === 'TABLE' && schema.key.length === 0 && schema.value.length + schema.headers.length > 0) {
     throw new AnalysisError(`Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\nUse a partial schema to define the primary key and still let the value columns be inferred from the schema registry, e.g.\n\tCREATE TABLE ${name} (ID INT PRIMARY KEY) WITH (...);`);
   }
-  return { key, value, headers };
 }
 
 /** Map-typed key columns are rejected by ksqlDB: their serialization is not canonical. */

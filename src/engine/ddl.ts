@@ -4,7 +4,7 @@
  */
 import type { AliasedSource, CreateSource, Statement } from '../parser/ast.js';
 import type { Properties } from '../parser/ast.js';
-import { schemaFromColumns } from '../analyzer/source-schema.js';
+import { checkTableKey, schemaFromColumns } from '../analyzer/source-schema.js';
 import { intProperty, str, validateProperties, validateTimestampColumn } from '../analyzer/with-properties.js';
 import { analyzeQuery } from '../analyzer/query.js';
 import { createSerde, formatFromProperties } from '../serde/index.js';
@@ -49,6 +49,7 @@ export async function createSource(engine: EngineContext, st: Statement & Create
   if (schema.value.length === 0 && schema.key.length === 0 && st.columns.length === 0) {
     throw new AnalysisError(`The statement does not define any columns.`);
   }
+  checkTableKey(st.sourceType, st.name, schema);
   const formatsFinal = schema.key.length === 0 && str(st.properties, 'KEY_FORMAT') === undefined && str(st.properties, 'FORMAT') === undefined ? { ...formats, keyFormat: 'NONE' as const } : formats;
   if (formatsFinal.valueOptions.wrapSingleValue !== undefined && st.properties['WRAP_SINGLE_VALUE'] !== undefined && schema.value.length !== 1) {
     throw new AnalysisError(`'WRAP_SINGLE_VALUE' is only valid for single-field value schemas`);

@@ -19,6 +19,9 @@ import { explainPersistent } from './persistent.js';
 import { planTransient } from './transient.js';
 import { sourceStatistics } from './statistics.js';
 
+/** Properties whose values are credentials: SHOW PROPERTIES hides them, as ksqlDB does. */
+const SECRET = /password|user\.info|jaas|secret|api\.key/i;
+
 export async function list(engine: EngineContext, st: Statement & { kind: 'List' }): Promise<StatementResult> {
   switch (st.what) {
     case 'STREAMS':
@@ -36,7 +39,7 @@ export async function list(engine: EngineContext, st: Statement & { kind: 'List'
       return { type: 'kafka_topics', statementText: st.text, topics: ts.filter((t) => st.all || !t.name.startsWith('_')).map((t) => ({ name: t.name, partitions: t.partitions, replicas: t.replicas })) };
     }
     case 'PROPERTIES':
-      return { type: 'properties', statementText: st.text, properties: { ...engine.properties } };
+      return { type: 'properties', statementText: st.text, properties: Object.fromEntries(Object.entries(engine.properties).map(([k, v]) => [k, SECRET.test(k) ? '[hidden]' : v])) };
     case 'TYPES':
       return { type: 'type_list', statementText: st.text, types: Object.fromEntries(engine.metastore.listTypes().map(([n, t]) => [n, formatType(t)])) };
     case 'FUNCTIONS':

@@ -109,7 +109,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
         await this.append({ keytype: 'SCHEMA', subject, version, magic: 1 }, value);
         await this.catchUp();
         // Another server may have claimed the id or version first: then try again.
-        if (this.state.version(subject, version)?.id === id && this.state.byId(id) !== undefined) return id;
+        if (this.state.version(subject, version)?.id === id && this.state.schemas.get(id)?.canonical === identity) return id;
       }
       throw new RegistryError(50001, `Could not register a schema under subject "${subject}": the registry topic kept changing`);
     });

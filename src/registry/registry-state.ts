@@ -80,9 +80,12 @@ export class RegistryState implements SchemaCatalog {
     } catch {
       return undefined;
     }
-    const id = this.idsByCanonical.get(identity);
-    if (id === undefined) return undefined;
-    return versions.some((v) => v.id === id && !v.deleted) ? id : undefined;
+    // The same schema may have several ids (registered with given ids, as an import does).
+    for (let i = versions.length - 1; i >= 0; i--) {
+      const v = versions[i]!;
+      if (!v.deleted && this.schemas.get(v.id)?.canonical === identity) return v.id;
+    }
+    return undefined;
   }
 
   reference(ref: SchemaReference): RegisteredSchema | undefined {

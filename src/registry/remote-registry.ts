@@ -25,6 +25,23 @@ interface SchemaBody {
 
 class RemoteCatalog implements SchemaCatalog {
   readonly ids = new Map<number, RegisteredSchema>();
+  /** Ids the registry answered "not found" for (records naming them go to the processing log). */
+  readonly missing = new Set<number>();
+  constructor(private readonly fetchId: (id: number) => Promise<RegisteredSchema | undefined>) {}
+
+  async prefetch(keys: Iterable<Buffer | null>, values: Iterable<Buffer | null>): Promise<void> {
+    let wanted: Set<number> | undefined;
+    for (const list of [keys, values]) {
+      for (const b of list) {
+        if (b === null || b.length < 5 || b[0] !== 0) continue;
+        const id = b.readInt32BE(1);
+        if (!this.ids.has(id) && !this.missing.has(id)) (wanted ??= new Set()).add(id);
+      }
+    }
+    if (!wanted) return;
+    for (const id of wanted) if ((await this.fetchId(id)) === undefined) this.missing.add(id);
+  }
+
   /** subject → identity → id */
   readonly subjectIds = new Map<string, Map<string, number>>();
   readonly refs = new Map<string, RegisteredSchema>();
@@ -58,7 +75,7 @@ class RemoteCatalog implements SchemaCatalog {
 }
 
 export class RemoteRegistry implements SchemaRegistry {
-  readonly catalog = new RemoteCatalog();
+  readonly catalog = new RemoteCatalog((id) => this.byId(id));
   private readonly base: string;
   private readonly headers: Record<string, string>;
 

@@ -36,6 +36,12 @@ export interface SchemaCatalog {
   idOf(subject: string, schema: SchemaText): number | undefined;
   /** The schema a reference names (a subject's version). */
   reference(ref: SchemaReference): RegisteredSchema | undefined;
+  /**
+   * Only on a catalog in front of a remote registry: fetch the schemas that framed keys (`keys`)
+   * and values (`values`) name and that it does not know yet, before they are decoded — a producer
+   * may have registered a new version since the query started.
+   */
+  prefetch?(keys: Iterable<Buffer | null>, values: Iterable<Buffer | null>): Promise<void>;
 }
 
 /** Where a serde's schemas come from: its topic's subjects, in a catalog. */

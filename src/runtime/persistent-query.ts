@@ -26,6 +26,7 @@ import type { RecordContext } from '../operators/operator.js';
 import { sourceSteps, type QueryPlan, type SinkStep } from '../plan/steps.js';
 import { buildTask, type QueryTask } from './task-builder.js';
 import type { SchemaCatalog } from '../registry/schema.js';
+import { schemaPrefetch, type SchemaPrefetch } from './schema-prefetch.js';
 import { QueryStats } from './query-stats.js';
 import { InternalError } from '../errors.js';
 
@@ -126,7 +127,11 @@ export class PersistentQuery {
       });
     };
     this.rebuild();
+    this.prefetch = schemaPrefetch(root, deps.schemas);
   }
+
+  /** Fetches the schemas a batch's records name, before it runs (an external registry only). */
+  private readonly prefetch: SchemaPrefetch | undefined;
 
   /** The stream or table this query writes. */
   get sinkName(): string {
@@ -272,6 +277,7 @@ export class PersistentQuery {
    * Log.chunkRecords) so that a chunk's records and outputs die young.
    */
   private async runChunk(records: readonly LogRecord[]): Promise<void> {
+    if (this.prefetch) await this.prefetch(records);
     this.task.process(records);
     const repartitioned = this.task.takeRepartitioned();
     if (repartitioned.length > 0) {

@@ -16,6 +16,7 @@ import { StateDb } from '../storage/state/state-db.js';
 import type { Column } from '../types/schema.js';
 import { buildTask } from './task-builder.js';
 import type { SchemaCatalog } from '../registry/schema.js';
+import { schemaPrefetch } from './schema-prefetch.js';
 
 export type EndReason = 'Limit Reached' | 'Query Completed' | 'Query Terminated';
 
@@ -97,8 +98,10 @@ export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): Tran
     },
     output,
   );
-  const process = (records: readonly LogRecord[]) => {
+  const prefetch = schemaPrefetch(spec.root, spec.schemas);
+  const process = async (records: readonly LogRecord[]) => {
     if (records.length === 0) return;
+    if (prefetch) await prefetch(records);
     state?.begin();
     task.process(records);
     if (state) {
@@ -124,13 +127,13 @@ export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): Tran
           while (offset < ends[p]! && !stopped) {
             const batch = await log.read(topic, p, offset, Math.min(5000, ends[p]! - offset));
             if (batch.length === 0) break;
-            process(batch);
+            await process(batch);
             offset = batch[batch.length - 1]!.offset + 1;
           }
         }
         return end('Query Completed');
       }
-      while (!stopped) process(await consumer!.poll(1000, 100));
+      while (!stopped) await process(await consumer!.poll(1000, 100));
     } catch (e) {
       if (!ended) {
         ended = stopped = true;

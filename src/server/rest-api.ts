@@ -1,6 +1,7 @@
 /**
  * The ksqlDB-compatible HTTP endpoints: /ksql, /query, /query-stream, /close-query,
- * /inserts-stream, /info, /healthcheck, /status. Protocol-agnostic: the same handler serves
+ * /inserts-stream, /info, /healthcheck, /status; and the embedded schema registry's API under
+ * /schema-registry (registry-routes.ts). Protocol-agnostic: the same handler serves
  * HTTP/1.1 and h2c requests (see http-types.ts).
  */
 import { randomUUID } from 'node:crypto';
@@ -14,6 +15,9 @@ import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
 import { columnNames, columnTypes, schemaText, startTransient } from './transient.js';
 import { LOCAL_ONLY_HEADER } from './pull-forward.js';
 import { BufferedResponse } from './buffered-response.js';
+import { REGISTRY_PREFIX, serveRegistry } from './registry-routes.js';
+import { KSQL_V1_PROTOBUF, protoRows, wantsProtobuf, type ProtoRows } from './proto-rows.js';
+import { EmbeddedRegistry } from '../registry/embedded-registry.js';
 
 export const KSQL_V1 = 'application/vnd.ksql.v1+json';
 export const DELIMITED = 'application/vnd.ksqlapi.delimited.v1';
@@ -60,6 +64,10 @@ export class RestApi {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
     if (this.shuttingDown) throw RestError.generic(503, ERROR_CODES.SERVER_SHUTTING_DOWN, 'The server is shutting down.');
+    if (path === REGISTRY_PREFIX || path.startsWith(REGISTRY_PREFIX + '/')) {
+      const registry = this.engine.registry instanceof EmbeddedRegistry ? this.engine.registry : undefined;
+      return serveRegistry(registry, req, res, path.slice(REGISTRY_PREFIX.length), url.searchParams);
+    }
     if (method === 'POST') {
       switch (path) {
         case '/ksql':
@@ -116,10 +124,15 @@ export class RestApi {
   }
 
   /** POST /query: one JSON array, streamed element by element (chunked). */
+  /** /query (and /query-stream asked for Protobuf rows): a JSON array of header, rows, final message. */
   private async query(req: HttpRequest, res: HttpResponse): Promise<void> {
     const body = (await readJson(req)) as { ksql?: unknown; sql?: unknown; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
     const sql = typeof body?.ksql === 'string' ? body.ksql : typeof body?.sql === 'string' ? body.sql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "ksql" string field.');
+    return this.queryWith(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) });
+  }
+
+  private async queryWith(req: HttpRequest, res: HttpResponse, request: { sql: string; properties: Record<string, string>; variables: Map<string, string> }): Promise<void> {
     // Each element ends its line (`,\n`, the last one `]\n`), so line-reading clients get every
     // row as soon as it is written, and the whole body is one valid JSON array.
     let first = true;
@@ -138,25 +151,29 @@ export class RestApi {
     let pull = false;
     let pending: unknown;
     // Rows are written one behind, so a pull query (which has no final message) can close the array after its last row.
+    const proto = wantsProtobuf(req);
+    let encoder: ProtoRows | undefined;
+    const rowOf = (row: unknown[]) => (encoder ? { row: { protobufBytes: encoder.encode(row) } } : { row: { columns: row } });
     const flushPending = (end: string) => {
       if (pending !== undefined) write(pending, end);
       pending = undefined;
     };
-    await this.runClientQuery(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) }, {
+    await this.runClientQuery(req, res, request, {
       start: (h) => {
         pull = h.kind === 'pull' && h.sourceType === 'TABLE';
         // Only table lookups and scans: a pull query over a stream scans a topic of any size.
         if (pull) out = new BufferedResponse(res);
-        out.writeHead(200, { 'content-type': responseType(req) });
-        const header = { header: { queryId: h.id, schema: schemaText(h.columns) } };
+        out.writeHead(200, { 'content-type': proto ? KSQL_V1_PROTOBUF : responseType(req) });
+        if (proto) encoder = protoRows(h.columns);
+        const header = { header: { queryId: h.id, schema: schemaText(h.columns), ...(encoder ? { protoSchema: encoder.protoSchema } : {}) } };
         if (pull) pending = header;
         else item(header);
       },
       row: (row) => {
         flushPending(',\n');
         // Only a pull query on a table (no final message) needs its last row held back.
-        if (pull) pending = { row: { columns: row } };
-        else item({ row: { columns: row } });
+        if (pull) pending = rowOf(row);
+        else item(rowOf(row));
       },
       end: (reason) => {
         if (pull) {
@@ -169,7 +186,7 @@ export class RestApi {
       },
       error: (e) => {
         flushPending(',\n');
-        finish({ errorMessage: toRestError(e, sql).body });
+        finish({ errorMessage: toRestError(e, request.sql).body });
       },
     });
   }
@@ -179,6 +196,8 @@ export class RestApi {
     const body = (await readJson(req)) as { sql?: unknown; ksql?: unknown; properties?: Record<string, unknown>; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
     const sql = typeof body?.sql === 'string' ? body.sql : typeof body?.ksql === 'string' ? body.ksql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "sql" string field.');
+    // Protobuf rows come in /query's shape, as ksqlDB sends them.
+    if (wantsProtobuf(req)) return this.queryWith(req, res, { sql, properties: stringRecord(body.properties ?? body.streamsProperties), variables: variableMap(body.sessionVariables) });
     const asJson = wantsJson(req);
     let first = true;
     // A pull query on a table is sent in one write (BufferedResponse); other queries stream.

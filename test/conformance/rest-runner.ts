@@ -18,6 +18,7 @@ import { jsonEquals, type CaseResult } from './query-runner.js';
 import { conformanceFunctions } from './functions.js';
 import { decode, ensureTopic, produce } from './records.js';
 import { registerTopicSchemas } from './schemas.js';
+import { protoText } from './proto-text.js';
 import type { TestCase, VectorRecord } from './vectors.js';
 
 const functions = conformanceFunctions;
@@ -29,13 +30,6 @@ interface RestVector {
   readonly inputConditions?: { readonly waitForActivePushQuery?: boolean };
   readonly outputConditions?: { readonly verifyOrder?: boolean };
   readonly testPullWithProtoFormat?: boolean;
-}
-
-/** Why a REST vector cannot run here at all (beyond vectors.ts' format skips). */
-export function restSkipReason(tc: TestCase): string | undefined {
-  const t = tc.test as RestVector;
-  if (t.testPullWithProtoFormat || (t.responses ?? []).some((r) => 'queryProto' in r)) return 'unsupported format PROTOBUF (queryProto responses)';
-  return undefined;
 }
 
 interface HttpResult {
@@ -121,13 +115,25 @@ export async function runRestCase(tc: TestCase): Promise<CaseResult> {
       await engine.drain();
     }
     if (expectedError) return fail(`expected an error (${expectedError.message ?? expectedError.type ?? ''}) but every statement succeeded`);
+    // As ksqlDB's harness: each query once more through /query-stream with Protobuf rows.
+    if (t.testPullWithProtoFormat) {
+      for (const statement of rest.filter((s) => /^\s*SELECT\b/i.test(s))) {
+        const r = await post(base, '/query-stream', { sql: statement }, undefined, 'application/vnd.ksql.v1+protobuf');
+        if (r.status !== 200) return checkError(r, statement);
+        actual.push({ queryProto: r.body });
+      }
+    }
 
     const expected = t.responses ?? [];
     for (let i = 0; i < expected.length; i++) {
       const e = substituteStatement(expected[i]!, tc.statements);
       const a = actual[i];
       if (!a) return fail(`missing response #${i}: expected ${JSON.stringify(e)}`);
-      const diff = 'query' in e ? compareQuery(e['query'] as Record<string, unknown>[], a['query'] as Record<string, unknown>[] | undefined, t.outputConditions?.verifyOrder === true) : subsetDiff(e, a, '');
+      const diff =
+        'queryProto' in e
+          ? compareQueryProto(e['queryProto'] as Record<string, unknown>[], a['queryProto'] as Record<string, unknown>[] | undefined, t.outputConditions?.verifyOrder === true)
+          : 'query' in e
+            ? compareQuery(e['query'] as Record<string, unknown>[], a['query'] as Record<string, unknown>[] | undefined, t.outputConditions?.verifyOrder === true) : subsetDiff(e, a, '');
       if (diff) return fail(`response #${i}: ${diff}\n  expected ${JSON.stringify(e)}\n  got      ${JSON.stringify(a)}`);
     }
 
@@ -218,6 +224,33 @@ function compareQuery(expected: readonly Record<string, unknown>[], actual: read
   return undefined;
 }
 
+/**
+ * `queryProto`: header and final message as subsets; each row's protobufBytes decoded with the
+ * header's protoSchema and printed as text, compared with the expected text (as a multiset unless
+ * the order is verified).
+ */
+function compareQueryProto(expected: readonly Record<string, unknown>[], actual: readonly Record<string, unknown>[] | undefined, verifyOrder: boolean): string | undefined {
+  if (!Array.isArray(actual)) return `expected a Protobuf query response, got ${JSON.stringify(actual)}`;
+  const isRow = (x: Record<string, unknown>) => 'row' in x;
+  const eHead = expected.filter((x) => !isRow(x));
+  const aHead = actual.filter((x) => !isRow(x));
+  if (eHead.length !== aHead.length) return `expected ${eHead.length} header/final elements, got ${aHead.length}: ${JSON.stringify(aHead)}`;
+  for (let i = 0; i < eHead.length; i++) {
+    const d = subsetDiff(eHead[i], aHead[i], `queryProto.${Object.keys(eHead[i]!)[0]}`);
+    if (d) return d;
+  }
+  const schema = (aHead.find((x) => 'header' in x)?.['header'] as { protoSchema?: string } | undefined)?.protoSchema;
+  if (schema === undefined) return 'no protoSchema in the header';
+  const got = actual.filter(isRow).map((x) => protoText(schema, Buffer.from(String((x['row'] as { protobufBytes?: string }).protobufBytes ?? ''), 'base64')));
+  const want = expected.filter(isRow).map((x) => String(x['row']));
+  if (!verifyOrder) {
+    got.sort();
+    want.sort();
+  }
+  if (JSON.stringify(got) !== JSON.stringify(want)) return `rows differ:\n  expected ${JSON.stringify(want)}\n  got      ${JSON.stringify(got)}`;
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Producing inputs and reading outputs (JSON, KAFKA, DELIMITED as the vectors write them).
 
@@ -252,10 +285,11 @@ function compareOutputs(outputs: readonly VectorRecord[], captured: Map<string, 
  * a 200 response arrive (the /query header: the push query is active). Queries that do not end
  * by themselves are cut after QUERY_TIMEOUT_MS and the elements received so far are returned.
  */
-function post(base: string, path: string, body: unknown, onFirstData?: () => void): Promise<HttpResult> {
+function post(base: string, path: string, body: unknown, onFirstData?: () => void, accept?: string): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const text = JSON.stringify(body);
-    const req = request(new URL(path, base), { method: 'POST', headers: { 'content-type': 'application/vnd.ksql.v1+json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+    const headers = { 'content-type': 'application/vnd.ksql.v1+json', 'content-length': Buffer.byteLength(text), ...(accept ? { accept } : {}) };
+    const req = request(new URL(path, base), { method: 'POST', headers }, (res) => {
       let data = '';
       let first = true;
       const timer = setTimeout(() => {

@@ -8,7 +8,7 @@
  */
 import { isStateless, listVectorFiles, loadCases, schemaFormatsOf, type TestCase } from './vectors.js';
 import { runQueryCase, type CaseResult } from './query-runner.js';
-import { restSkipReason, runRestCase } from './rest-runner.js';
+import { runRestCase } from './rest-runner.js';
 import { KafkaConformance } from './kafka-mode.js';
 
 export interface Args {
@@ -83,7 +83,7 @@ export async function runConformance(args: Args, out: (line: string) => void = c
       const failures: string[] = [];
       for (const tc of cases) {
         const isRest = tc.test.responses !== undefined || tc.test.expectedError !== undefined;
-        const skip = tc.skip ?? (isRest ? restSkipReason(tc) : undefined);
+        const skip = tc.skip;
         const formats = schemaFormatsOf(tc);
         const count = (k: keyof Totals) => {
           for (const f of formats) {

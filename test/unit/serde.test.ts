@@ -300,11 +300,6 @@ describe('NONE and unsupported formats', () => {
     expect(() => serde('NONE', [col('FOO', T.INTEGER)])).toThrow('Got: [`FOO` INTEGER]');
   });
 
-  it('schema-registry formats are refused', () => {
-    for (const f of ['AVRO', 'PROTOBUF', 'PROTOBUF_NOSR', 'JSON_SR'] as const) {
-      expect(() => serde(f, [col('V', T.INTEGER)])).toThrow(/not supported/);
-    }
-  });
 });
 
 describe('formatFromProperties', () => {
