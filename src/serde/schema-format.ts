@@ -42,16 +42,18 @@ export interface SchemaFormat {
   /**
    * Test vectors and PRINT: a JSON value as ksqlDB's test harness gives it (its "spec": field names
    * matched case-insensitively, decimals as numbers or strings, BYTES as base64, DATE as days, ...)
-   * encoded with a schema, framed with `id` (none when undefined, for PROTOBUF_NOSR).
+   * encoded with a schema, framed with `id` (none when undefined, for PROTOBUF_NOSR). `options`
+   * are the topic's format options: Protobuf encodes with the message options.fullSchemaName
+   * names (the harness does), not always the first.
    */
-  encodeSpec(spec: unknown, schema: SchemaText, id: number | undefined, catalog: SchemaCatalog): Buffer;
+  encodeSpec(spec: unknown, schema: SchemaText, id: number | undefined, catalog: SchemaCatalog, options?: FormatOptions): Buffer;
 
   /**
    * The reverse: bytes decoded with the schema their id names (or `unframed`'s, for
    * PROTOBUF_NOSR) into the JSON shape ksqlDB's harness compares: records as objects keyed by the
    * schema's field names, decimals as numbers, BYTES as base64, logical dates/times as numbers.
    */
-  decodeSpec(bytes: Buffer, catalog: SchemaCatalog, unframed?: SchemaText): unknown;
+  decodeSpec(bytes: Buffer, catalog: SchemaCatalog, unframed?: SchemaText, options?: FormatOptions): unknown;
 }
 
 /**
