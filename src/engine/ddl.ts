@@ -47,7 +47,7 @@ export async function createSource(engine: EngineContext, st: Statement & Create
   // (A replay runs the statement as recorded, with the columns inferred when it first ran.)
   const schema = engine.replaying ? declared : await inferSourceSchema(engine, topic, formats, declared);
   if (schema.value.length === 0 && schema.key.length === 0 && st.columns.length === 0) {
-    throw new AnalysisError(`The statement does not define any columns.`);
+    throw new AnalysisError(`No columns supplied.`);
   }
   checkTableKey(st.sourceType, st.name, schema);
   const formatsFinal = schema.key.length === 0 && str(st.properties, 'KEY_FORMAT') === undefined && str(st.properties, 'FORMAT') === undefined ? { ...formats, keyFormat: 'NONE' as const } : formats;

@@ -130,7 +130,7 @@ function schemaOptions(props: Properties, part: 'KEY' | 'VALUE', format: FormatN
   }
   const name = part === 'VALUE' ? (props['VALUE_AVRO_SCHEMA_FULL_NAME'] ?? props['VALUE_SCHEMA_FULL_NAME']) : props['KEY_SCHEMA_FULL_NAME'];
   if (name !== undefined) {
-    if (String(name).trim() === '') throw new AnalysisError(`fullSchemaName cannot be empty. Format configuration: {fullSchemaName=${String(name)}}`);
+    if (String(name).trim() === '') throw new AnalysisError(`fullSchemaName cannot be empty. Format configuration: {fullSchemaName=${String(name).trim()}}`);
     out.fullSchemaName = String(name);
   } else if (format === 'PROTOBUF' && inherited?.fullSchemaName !== undefined) {
     out.fullSchemaName = inherited.fullSchemaName;

@@ -25,7 +25,7 @@ export function protoRows(columns: readonly Column[]): ProtoRows {
   const format = schemaFormat('PROTOBUF_NOSR')!;
   // Every result column is a field of the one message, key columns included.
   const fields = columns.map((c): Column => ({ name: c.name, type: c.type, namespace: 'VALUE' }));
-  const options = { wrapSingleValue: true };
+  const options = { defaultWrapSingleValue: true };
   const protoSchema = format.schemaFor(fields, options, false).schema;
   const serde = createSerde('PROTOBUF_NOSR', fields, options, false, { topic: '', catalog: EMPTY_CATALOG });
   // Rows reach the server in wire form; read back into values as the JSON format would.
