@@ -5,14 +5,16 @@
  */
 import type { CreateAsSelect, InsertInto, Query, Statement } from '../parser/ast.js';
 import { analyzeQuery } from '../analyzer/query.js';
-import type { AnalyzedQuery } from '../analyzer/analysis.js';
+import type { AnalyzedQuery, OutputColumn } from '../analyzer/analysis.js';
 import { fromSources } from '../analyzer/analysis.js';
 import { intProperty, str, validateProperties } from '../analyzer/with-properties.js';
 import { planQuery } from '../plan/planner.js';
 import { PLAN_VERSION, type QueryPlan, type WindowStepInfo } from '../plan/steps.js';
 import { createSerde, formatFromProperties } from '../serde/index.js';
-import { formatSchema, type LogicalSchema } from '../types/schema.js';
-import { typeEquals, type SqlType } from '../types/sql-type.js';
+import { formatSchema, type Column, type LogicalSchema } from '../types/schema.js';
+import { formatType, typeEquals, type SqlType } from '../types/sql-type.js';
+import { coerceType } from '../expr/coerce.js';
+import { parseType } from '../parser/parse.js';
 import { AnalysisError, ExecutionError } from '../errors.js';
 import type { DataSource } from './metastore.js';
 import type { StoredPlan } from './command-log.js';
@@ -121,8 +123,12 @@ async function planInsertInto(engine: EngineContext, st: Statement & InsertInto,
   }
   const sink = await sinkForSource(engine, target);
   const queryId = dryRun ? engine.queries.peekId('INSERTQUERY') : engine.queries.nextId('INSERTQUERY');
-  // The rows are written with the target's schema (same names and types).
-  return { planVersion: PLAN_VERSION, query: persistentPlan({ ...q, outputSchema: target.schema }, queryId, sink) };
+  // The rows are written with the target's schema: columns of a narrower type are cast to it.
+  const cast = (cols: readonly OutputColumn[], from: readonly Column[], to: readonly Column[]): OutputColumn[] =>
+    cols.map((c, i) => (typeEquals(from[i]!.type, to[i]!.type) ? c : { ...c, expr: { kind: 'Cast', expr: c.expr, type: parseType(formatType(to[i]!.type)) } }));
+  const keyColumns = cast(q.keyColumns, q.outputSchema.key, target.schema.key);
+  const valueColumns = cast(q.valueColumns, q.outputSchema.value, target.schema.value);
+  return { planVersion: PLAN_VERSION, query: persistentPlan({ ...q, keyColumns, valueColumns, outputSchema: target.schema }, queryId, sink) };
 }
 
 /** The plan of a persistent query writing into `sink`. */
@@ -243,9 +249,9 @@ function checkIntermediateState(q: AnalyzedQuery, with_: With, source: DataSourc
   }
 }
 
-/** INSERT INTO needs the same column names and types, keys and values alike. */
+/** INSERT INTO needs the same column names, with types equal or implicitly cast to the sink's (INTEGER to DECIMAL, ...). */
 function schemasCompatible(a: LogicalSchema, b: LogicalSchema): boolean {
   const same = (x: readonly { name: string; type: SqlType }[], y: readonly { name: string; type: SqlType }[]) =>
-    x.length === y.length && x.every((c, i) => c.name === y[i]!.name && typeEquals(c.type, y[i]!.type));
+    x.length === y.length && x.every((c, i) => c.name === y[i]!.name && (typeEquals(c.type, y[i]!.type) || coerceType(c.type, y[i]!.type) !== undefined));
   return same(a.key, b.key) && same(a.value, b.value);
 }
