@@ -53,7 +53,7 @@ export async function runRestCase(tc: TestCase): Promise<CaseResult> {
     const base = server.url;
     for (const tp of t.topics ?? []) await ensureTopic(engine, tp.name, tp.partitions ?? 4);
     for (const i of t.inputs ?? []) await ensureTopic(engine, i.topic, 4);
-    await registerTopicSchemas(engine, t);
+    await registerTopicSchemas(engine, t, tc.statements, tc.properties);
     for (const sql of tc.statements) {
       try {
         for (const st of parseStatements(sql)) {

@@ -11,6 +11,10 @@ import { EmbeddedRegistry } from '../../src/registry/embedded-registry.js';
 import { subjectName, type SchemaReference, type SchemaText, type SchemaType } from '../../src/registry/schema.js';
 import { schemaFormat, type SchemaFormat } from '../../src/serde/index.js';
 import type { VectorTest } from './vectors.js';
+import { parseStatements } from '../../src/parser/parse.js';
+import { formatFromProperties } from '../../src/serde/index.js';
+import { schemaFromColumns } from '../../src/analyzer/source-schema.js';
+import { formatDefaults } from '../../src/engine/statement-support.js';
 
 export interface VectorTopic {
   readonly name: string;
@@ -58,27 +62,100 @@ function schemaText(schema: unknown, type: SchemaType): string {
   return type === 'PROTOBUF' && typeof schema === 'string' ? schema : JSON.stringify(schema);
 }
 
-/** Register the schemas of the case's declared topics (before its statements run). */
-export async function registerTopicSchemas(engine: Engine, test: VectorTest): Promise<void> {
+/**
+ * Register schemas as ksqlDB's harness does before the statements run, on a registry that checks
+ * no compatibility (its MockSchemaRegistryClient): first the declared topics that give schema ids
+ * (with those ids, their references under their own names); then every topic it knows — declared
+ * ones, those of CREATE statements with columns (their generated schemas), inputs and outputs — in
+ * the iteration order of its java.util.HashMap of topic names, so schema ids come out the same.
+ */
+export async function registerTopicSchemas(engine: Engine, test: VectorTest, statements: readonly string[], properties: Readonly<Record<string, string>>): Promise<void> {
   const registry = caseRegistry(engine);
-  for (const t of (test.topics ?? []) as readonly VectorTopic[]) {
+  await registry.setConfig(undefined, 'NONE');
+  const declared = (test.topics ?? []) as readonly VectorTopic[];
+  for (const t of declared) {
     for (const isKey of [true, false]) {
-      const schema = isKey ? t.keySchema : t.valueSchema;
-      if (schema === undefined || schema === null) continue;
-      const type = schemaTypeOf(isKey ? t.keyFormat : t.valueFormat);
-      const references: SchemaReference[] = [];
-      for (const ref of (isKey ? t.keySchemaReferences : t.valueSchemaReferences) ?? []) {
-        const refType = schemaTypeOf(ref.format);
-        await registry.register(ref.name, { schemaType: refType, schema: schemaText(ref.schema, refType) });
-        references.push({ name: ref.name, subject: ref.name, version: 1 });
-      }
-      const text: SchemaText = { schemaType: type, schema: schemaText(schema, type), ...(references.length > 0 ? { references } : {}) };
       const id = isKey ? t.keySchemaId : t.valueSchemaId;
-      const subject = subjectName(t.name, isKey);
-      if (id !== undefined) await registry.registerWithId(subject, text, id);
-      else await registry.register(subject, text);
+      const text = declaredSchema(t, isKey);
+      if (id !== undefined && text) await registry.registerWithId(subjectName(t.name, isKey), await withReferences(registry, t, isKey, text), id);
     }
   }
+  const topics = new Map<string, { key?: SchemaText; value?: SchemaText; from?: VectorTopic }>();
+  for (const t of declared) topics.set(t.name, { ...orNothing('key', declaredSchema(t, true)), ...orNothing('value', declaredSchema(t, false)), from: t });
+  for (const sql of statements) {
+    const generated = statementSchemas(sql, properties);
+    if (!generated) continue;
+    const known = topics.get(generated.topic);
+    topics.set(generated.topic, { ...orNothing('key', known?.key ?? generated.key), ...orNothing('value', known?.value ?? generated.value), ...(known?.from ? { from: known.from } : {}) });
+  }
+  for (const r of [...(test.inputs ?? []), ...(test.outputs ?? [])]) if (!topics.has(r.topic)) topics.set(r.topic, {});
+  for (const name of javaHashMapOrder([...topics.keys()])) {
+    const t = topics.get(name)!;
+    for (const isKey of [true, false]) {
+      const text = isKey ? t.key : t.value;
+      if (!text) continue;
+      await registry.register(subjectName(name, isKey), t.from ? await withReferences(registry, t.from, isKey, text) : text);
+    }
+  }
+}
+
+function orNothing<K extends 'key' | 'value'>(k: K, v: SchemaText | undefined): { [P in K]?: SchemaText } {
+  return (v ? { [k]: v } : {}) as { [P in K]?: SchemaText };
+}
+
+function declaredSchema(t: VectorTopic, isKey: boolean): SchemaText | undefined {
+  const schema = isKey ? t.keySchema : t.valueSchema;
+  if (schema === undefined || schema === null) return undefined;
+  const type = schemaTypeOf(isKey ? t.keyFormat : t.valueFormat);
+  return { schemaType: type, schema: schemaText(schema, type) };
+}
+
+/** The schema with its references, which are registered first under their names. */
+async function withReferences(registry: EmbeddedRegistry, t: VectorTopic, isKey: boolean, text: SchemaText): Promise<SchemaText> {
+  const references: SchemaReference[] = [];
+  for (const ref of (isKey ? t.keySchemaReferences : t.valueSchemaReferences) ?? []) {
+    const refType = schemaTypeOf(ref.format);
+    await registry.register(ref.name, { schemaType: refType, schema: schemaText(ref.schema, refType) });
+    references.push({ name: ref.name, subject: ref.name, version: registry.state.liveVersions(ref.name).at(-1)!.version });
+  }
+  return references.length > 0 ? { ...text, references } : text;
+}
+
+/** A CREATE STREAM/TABLE with columns: its topic and the schemas generated for its columns. */
+function statementSchemas(sql: string, properties: Readonly<Record<string, string>>): { topic: string; key?: SchemaText; value?: SchemaText } | undefined {
+  try {
+    const st = parseStatements(sql)[0];
+    if (!st || st.kind !== 'CreateSource' || st.columns.length === 0) return undefined;
+    const topic = st.properties['KAFKA_TOPIC'];
+    if (topic === undefined) return undefined;
+    const formats = formatFromProperties(st.properties, { ...formatDefaults(properties), sourceName: st.name });
+    const schema = schemaFromColumns(st.sourceType, st.name, st.columns, () => undefined);
+    const part = (isKey: boolean): SchemaText | undefined => {
+      const sr = schemaFormat(isKey ? formats.keyFormat : formats.valueFormat);
+      const columns = isKey ? schema.key : schema.value;
+      if (sr?.schemaType === undefined || columns.length === 0) return undefined;
+      return sr.schemaFor(columns, isKey ? formats.keyOptions : formats.valueOptions, isKey);
+    };
+    return { topic: String(topic), ...orNothing('key', part(true)), ...orNothing('value', part(false)) };
+  } catch {
+    return undefined; // the statement fails later, in the engine
+  }
+}
+
+/**
+ * The iteration order of a java.util.HashMap<String, ?> holding `keys` inserted in this order:
+ * by bucket (String.hashCode spread as HashMap.hash does, masked by the table size, which doubles
+ * past 3/4 load from 16), then by insertion within a bucket.
+ */
+export function javaHashMapOrder(keys: readonly string[]): string[] {
+  let capacity = 16;
+  while (keys.length > capacity * 0.75) capacity *= 2;
+  const bucket = (k: string) => {
+    let h = 0;
+    for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0;
+    return (h ^ (h >>> 16)) & (capacity - 1);
+  };
+  return keys.map((k, i) => ({ k, i, b: bucket(k) })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.k);
 }
 
 /** The schema format of a source's key or value, if it is one. */
@@ -91,18 +168,18 @@ export function encodeWithSchema(engine: Engine, sr: SchemaFormat, v: unknown, s
   const registry = caseRegistry(engine);
   const columns = isKey ? source.schema.key : source.schema.value;
   const options = isKey ? source.keyOptions : source.valueOptions;
-  if (sr.schemaType === undefined) return sr.encodeSpec(v, sr.schemaFor(columns, options, isKey), undefined, registry.catalog);
+  if (sr.schemaType === undefined) return sr.encodeSpec(v, sr.schemaFor(columns, options, isKey), undefined, registry.catalog, options);
   const subject = subjectName(source.topic, isKey);
   const latest = registry.state.version(subject, -1);
   if (!latest) throw new Error(`no schema registered under ${subject} to encode a ${isKey ? 'key' : 'value'} with`);
-  return sr.encodeSpec(v, registry.state.byId(latest.id)!, latest.id, registry.catalog);
+  return sr.encodeSpec(v, registry.state.byId(latest.id)!, latest.id, registry.catalog, options);
 }
 
 /** Output bytes of a schema-registry format decoded into the vectors' JSON shape. */
 export function decodeWithSchema(engine: Engine, sr: SchemaFormat, b: Buffer, source: DataSource, isKey: boolean): unknown {
   const columns = isKey ? source.schema.key : source.schema.value;
   const options = isKey ? source.keyOptions : source.valueOptions;
-  return sr.decodeSpec(b, caseRegistry(engine).catalog, sr.schemaType === undefined ? sr.schemaFor(columns, options, isKey) : undefined);
+  return sr.decodeSpec(b, caseRegistry(engine).catalog, sr.schemaType === undefined ? sr.schemaFor(columns, options, isKey) : undefined, options);
 }
 
 /** `post.topics.topics`: the registered schemas (and formats) of the topics it lists. */

@@ -19,7 +19,7 @@ export interface VectorTest {
   readonly statements: readonly string[];
   readonly inputs?: readonly VectorRecord[];
   readonly outputs?: readonly VectorRecord[];
-  readonly expectedException?: { readonly type?: string; readonly message?: string };
+  readonly expectedException?: { readonly type?: string; readonly message?: string; readonly cause?: string; readonly causeMessage?: string };
   readonly post?: {
     readonly sources?: readonly { name: string; type: string; schema?: string; keyFormat?: { format: string }; valueFormat?: { format: string } | string }[];
     readonly topics?: { readonly blacklist?: string };
