@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { SluiceServer } from '../../src/server/server.js';
 import { CASES, sourceDdl, type TopicMap } from '../../bench/cases.js';
+import { writeAvroBids } from '../../bench/avro-input.js';
 
 const GOLDEN = 'test/golden/explain';
 const dirs: string[] = [];
@@ -53,7 +54,7 @@ function ksqlAt(server: SluiceServer, statements: string): Promise<Record<string
 }
 
 describe('EXPLAIN of the benchmark queries, through REST', () => {
-  const topics: TopicMap = { inputs: { bid: 'bid', auction: 'auction', person: 'person', mem: 'mem' }, sinkPrefix: '' };
+  const topics: TopicMap = { inputs: { bid: 'bid', auction: 'auction', person: 'person', mem: 'mem', bidAvro: 'bid_avro' }, sinkPrefix: '' };
   for (const c of CASES) {
     if (c.kind !== 'query' || c.backend !== 'embedded') continue;
     it(`${c.name} matches its golden plan`, async () => {
@@ -62,6 +63,8 @@ describe('EXPLAIN of the benchmark queries, through REST', () => {
       await server.listen();
       try {
         for (const t of Object.values(topics.inputs)) await engine.log.createTopic(t, { partitions: 4 });
+        // Registers the Avro bids' schema, from which bids_avro's columns are inferred.
+        await writeAvroBids(engine.log, topics.inputs.bid, topics.inputs.bidAvro, 4);
         await ksqlAt(server, sourceDdl(topics).map((d) => d.sql).join('\n'));
         const [created] = await ksqlAt(server, c.sql(topics));
         const id = (created!['commandStatus'] as { queryId: string }).queryId;
