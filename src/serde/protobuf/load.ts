@@ -4,6 +4,7 @@
  * resolved, and the messages addressable by name or by Confluent's message indexes.
  */
 import type { SchemaCatalog, SchemaReference, SchemaText } from '../../registry/schema.js';
+import { HEADER_SIZE, readMessageIndexes } from '../confluent-wire.js';
 import { BUILTIN_FILES } from './builtins.js';
 import { SCALAR_TYPES, type ProtoFile, type ProtoMessage, type ProtoType, type ScalarType } from './model.js';
 import { parseProto } from './parse.js';
@@ -17,8 +18,8 @@ export interface LoadedSchema {
   readonly root: ProtoFile;
   /** The root file's messages (nested ones included) by full name. */
   readonly types: ReadonlyMap<string, ProtoType>;
-  /** The message at Confluent message indexes ([0] = the first top-level message). */
-  byIndexes(indexes: readonly number[]): ProtoMessage;
+  /** The message at Confluent message indexes ([0] = the first top-level message), if there is one. */
+  byIndexes(indexes: readonly number[]): ProtoMessage | undefined;
   indexesOf(m: ProtoMessage): number[];
   /** A message of the root file by full name (package-qualified) or by its name alone. */
   byName(name: string): ProtoMessage | undefined;
@@ -67,10 +68,9 @@ export function loadSchema(schema: SchemaText, catalog: SchemaCatalog): LoadedSc
       let m: ProtoMessage | undefined;
       for (const i of indexes) {
         m = list[i];
-        if (!m) throw new ProtoSchemaError(`Invalid message indexes: [${indexes.join(', ')}]`);
+        if (!m) return undefined;
         list = messagesOf(m.nested);
       }
-      if (!m) throw new ProtoSchemaError('Invalid message indexes: []');
       return m;
     },
     indexesOf(m) {
@@ -159,4 +159,22 @@ function lookup(name: string, scope: string, symbols: ReadonlyMap<string, ProtoT
     const dot = s.lastIndexOf('.');
     s = dot < 0 ? '' : s.slice(0, dot);
   }
+}
+
+/**
+ * The message a Confluent-framed record holds, and where its body starts. Message indexes that
+ * are malformed or name no message of the schema are taken as absent (the first message, body
+ * right after the header): @kafkajs/confluent-schema-registry writes `0 | id | body` without them,
+ * and Confluent's own deserializer would fail those records. A body that is not that message still
+ * fails to decode and goes to the processing log.
+ */
+export function framedMessage(loaded: LoadedSchema, bytes: Buffer): { msg: ProtoMessage; offset: number } {
+  let read: { indexes: number[]; offset: number } | undefined;
+  try {
+    read = readMessageIndexes(bytes);
+  } catch {
+    read = undefined;
+  }
+  const msg = read && loaded.byIndexes(read.indexes);
+  return msg && read ? { msg, offset: read.offset } : { msg: loaded.first(), offset: HEADER_SIZE };
 }

@@ -13,12 +13,12 @@
 import { AnalysisError } from '../../errors.js';
 import type { Column } from '../../types/schema.js';
 import { subjectName, type SchemaBinding, type SchemaText } from '../../registry/schema.js';
-import { HEADER_SIZE, MAGIC_BYTE, UnknownSchemaError, readMessageIndexes, schemaIdOf, writeMessageIndexes } from '../confluent-wire.js';
+import { HEADER_SIZE, MAGIC_BYTE, UnknownSchemaError, schemaIdOf, writeMessageIndexes } from '../confluent-wire.js';
 import { createEmptySerde } from '../none.js';
 import { SerdeError, type FormatOptions, type Serde } from '../serde.js';
 import { checkWrapping } from '../validate.js';
 import { chooseMessage, viewOptions } from './infer.js';
-import { loadSchema, type LoadedSchema } from './load.js';
+import { framedMessage, loadSchema, type LoadedSchema } from './load.js';
 import type { ProtoMessage } from './model.js';
 import { compileRowDecoder, compileValueDecoder, type RowDecoder, type Target } from './reader.js';
 import { checkMapKeys, generateSchema, isUnwrappedNoSr } from './schema.js';
@@ -108,16 +108,13 @@ export function createProtobufSerde(columns: readonly Column[], options: FormatO
   };
 }
 
-/** Confluent-framed reading: one decoder per (schema id, message indexes), the last one kept at hand. */
+/** Confluent-framed reading: one decoder per (schema id, message), the last one kept at hand. */
 function frameReader(binding: SchemaBinding, decoderOf: (loaded: LoadedSchema, msg: ProtoMessage) => RowDecoder): (bytes: Buffer, out: unknown[], at: number) => void {
   const loadedById = new Map<number, LoadedSchema>();
-  const decoders = new Map<string, RowDecoder>();
+  const decoders = new Map<ProtoMessage, RowDecoder>();
   let lastId = -1;
   let lastDecoder: RowDecoder | undefined;
-  const compile = (id: number, indexes: readonly number[]): RowDecoder => {
-    const key = `${id}:${indexes.join(',')}`;
-    let d = decoders.get(key);
-    if (d) return d;
+  const load = (id: number): LoadedSchema => {
     let loaded = loadedById.get(id);
     if (!loaded) {
       const schema = binding.catalog.byId(id);
@@ -126,8 +123,11 @@ function frameReader(binding: SchemaBinding, decoderOf: (loaded: LoadedSchema, m
       loaded = loadSchema(schema, binding.catalog);
       loadedById.set(id, loaded);
     }
-    d = decoderOf(loaded, loaded.byIndexes(indexes));
-    decoders.set(key, d);
+    return loaded;
+  };
+  const compile = (loaded: LoadedSchema, msg: ProtoMessage): RowDecoder => {
+    let d = decoders.get(msg);
+    if (!d) decoders.set(msg, (d = decoderOf(loaded, msg)));
     return d;
   };
   return (bytes, out, at) => {
@@ -135,14 +135,16 @@ function frameReader(binding: SchemaBinding, decoderOf: (loaded: LoadedSchema, m
     if (bytes.length > HEADER_SIZE && bytes[HEADER_SIZE] === 0) {
       // message indexes [0], written as a single zero byte: the common case
       if (id !== lastId || lastDecoder === undefined) {
-        lastDecoder = compile(id, [0]);
+        const loaded = load(id);
+        lastDecoder = compile(loaded, loaded.first());
         lastId = id;
       }
       lastDecoder(bytes, HEADER_SIZE + 1, bytes.length, out, at);
       return;
     }
-    const { indexes, offset } = readMessageIndexes(bytes);
-    compile(id, indexes)(bytes, offset, bytes.length, out, at);
+    const loaded = load(id);
+    const { msg, offset } = framedMessage(loaded, bytes);
+    compile(loaded, msg)(bytes, offset, bytes.length, out, at);
   };
 }
 

@@ -9,10 +9,10 @@
 import type { SchemaCatalog, SchemaText } from '../../registry/schema.js';
 import { Decimal } from '../../types/decimal.js';
 import type { SqlType, StructField } from '../../types/sql-type.js';
-import { UnknownSchemaError, frame, readMessageIndexes, schemaIdOf, writeMessageIndexes } from '../confluent-wire.js';
+import { UnknownSchemaError, frame, schemaIdOf, writeMessageIndexes } from '../confluent-wire.js';
 import { SerdeError, type FormatOptions } from '../serde.js';
 import { chooseMessage, structTargets, viewSqlType } from './infer.js';
-import { loadSchema, type LoadedSchema } from './load.js';
+import { framedMessage, loadSchema, type LoadedSchema } from './load.js';
 import type { ProtoMessage } from './model.js';
 import { compileRowDecoder, compileValueDecoder } from './reader.js';
 import { messageView, type ViewOptions } from './view.js';
@@ -52,9 +52,7 @@ export function decodeSpec(bytes: Buffer, catalog: SchemaCatalog, unframed?: Sch
     const schema = catalog.byId(id);
     if (!schema) throw new UnknownSchemaError(id);
     loaded = loadSchema(schema, catalog);
-    const { indexes, offset } = readMessageIndexes(bytes);
-    msg = loaded.byIndexes(indexes);
-    start = offset;
+    ({ msg, offset: start } = framedMessage(loaded, bytes));
   }
   const root = messageView(msg, SPEC_VIEW);
   if (root.k !== 'struct') {
