@@ -1,8 +1,9 @@
 /**
- * The raw-JSON limit: for each query, a hand-written loop that decodes the same input bytes
- * (JSON.parse), does the same work in plain JS and encodes the same output (JSON.stringify, KAFKA
- * keys by hand). No SQL, no schema checks, no log: the most a JSON-in/JSON-out pipeline in this
- * process can do. Each baseline is a factory so its state (maps) starts empty on every run.
+ * The limits a query is compared with: for each query, a hand-written loop that decodes the same
+ * input bytes (JSON.parse, or avsc for the Avro cases), does the same work in plain JS and encodes
+ * the same output (JSON.stringify or avsc, KAFKA keys by hand). No SQL, no schema checks, no log:
+ * the most a pipeline of that format in this process can do. Each baseline is a factory so its
+ * state (maps) starts empty on every run.
  */
 import avro from 'avsc';
 import type { LogRecord } from '../src/storage/log/log.js';
