@@ -67,7 +67,7 @@ program
   .option('--kafka-sasl-mechanism <mechanism>', 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (sasl.mechanism)')
   .option('--kafka-sasl-username <user>', 'SASL user name (sasl.username); the password comes from SLUICE_KAFKA_SASL_PASSWORD or sasl.password in --config')
   .option('--kafka-ssl-ca <file>', 'PEM file of the CA to trust for TLS (ssl.ca.location)')
-  .option('--advertised-url <url>', 'URL other servers use to reach this one, for pull-query forwarding (ksql.advertised.listener; default http://<host>:<port>)')
+  .option('--advertised-url <url>', 'URL other servers use to reach this one, for pull-query forwarding (ksql.advertised.listener; default <scheme>://<host>:<port> of the first listener)')
   .action(runServer);
 
 interface CliOptions extends ConnectionFlags {

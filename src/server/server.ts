@@ -89,14 +89,20 @@ export class SluiceServer {
 
   /** Starts every listener; resolves with the first one's address (port 0 picks a free port). */
   async listen(): Promise<AddressInfo> {
-    for (const { listener, server } of this.fronts) {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(listener.port, listener.host, () => {
-          server.off('error', reject);
-          resolve();
+    try {
+      for (const { listener, server } of this.fronts) {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(listener.port, listener.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
         });
-      });
+      }
+    } catch (e) {
+      // One listener failed (port in use, ...): do not leave the others open.
+      for (const { server } of this.fronts) if (server.listening) server.close();
+      throw e;
     }
     return this.address;
   }
