@@ -1,9 +1,23 @@
 /**
  * A small client of the ksqlDB REST API (HTTP/1.1) for the CLI: /ksql for statements and a
- * streaming /query for SELECT. Works against Sluice and ksqlDB alike.
+ * streaming /query for SELECT. Works against Sluice and ksqlDB alike. With credentials it sends
+ * HTTP Basic authentication; an https:// server is verified against the system CAs,
+ * NODE_EXTRA_CA_CERTS and the `ca` option.
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
+
+export interface RestClientOptions {
+  /** HTTP Basic credentials (ksqlDB CLI's --user / --password). */
+  readonly user?: string;
+  readonly password?: string;
+  /** PEM CA certificate(s) to trust besides the system's (--ca). */
+  readonly ca?: string | Buffer;
+  /** PEM client certificate and key, for servers with ssl.client.authentication (--cert / --key). */
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+}
 
 export interface SessionState {
   readonly properties: Readonly<Record<string, string>>;
@@ -40,16 +54,27 @@ export interface RunningQuery {
 }
 
 export class RestClient {
-  constructor(public server: string) {}
+  constructor(
+    public server: string,
+    public options: RestClientOptions = {},
+  ) {}
+
+  /** Request options: method, headers with the credentials, TLS settings for https. */
+  private requestOptions(url: URL, method: string, headers: OutgoingHttpHeaders): RequestOptions & { ca?: (string | Buffer)[]; cert?: string | Buffer; key?: string | Buffer } {
+    const o = this.options;
+    const auth = o.user !== undefined ? { authorization: `Basic ${Buffer.from(`${o.user}:${o.password ?? ''}`).toString('base64')}` } : {};
+    const tls = url.protocol === 'https:' ? { ...(o.ca !== undefined ? { ca: [...rootCertificates, o.ca] } : {}), ...(o.cert !== undefined ? { cert: o.cert } : {}), ...(o.key !== undefined ? { key: o.key } : {}) } : {};
+    return { method, headers: { ...headers, ...auth }, ...tls };
+  }
+
+  private request(url: URL, method: string, headers: OutgoingHttpHeaders, onResponse: (res: IncomingMessage) => void): ClientRequest {
+    return (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, this.requestOptions(url, method, headers), onResponse);
+  }
 
   private send(path: string, body: unknown, onResponse: (res: IncomingMessage) => void, onError: (e: Error) => void): ClientRequest {
     const url = new URL(path, this.server);
     const text = JSON.stringify(body);
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json', 'content-length': Buffer.byteLength(text) } },
-      onResponse,
-    );
+    const req = this.request(url, 'POST', { 'content-type': 'application/vnd.ksql.v1+json', accept: 'application/vnd.ksql.v1+json', 'content-length': Buffer.byteLength(text) }, onResponse);
     req.on('error', onError);
     req.end(text);
     return req;
@@ -58,13 +83,17 @@ export class RestClient {
   async get(path: string): Promise<unknown> {
     const url = new URL(path, this.server);
     return new Promise((resolve, reject) => {
-      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET' }, (res) => {
+      const req = this.request(url, 'GET', {}, (res) => {
         readAll(res).then((t) => {
+          let body: unknown;
           try {
-            resolve(JSON.parse(t));
+            body = JSON.parse(t);
           } catch (e) {
-            reject(e);
+            return reject(e);
           }
+          // A refusal (401 without or with wrong credentials, 403) is an error, not a body.
+          if ((res.statusCode ?? 500) >= 400) reject(new RestClientError(res.statusCode ?? 500, body as RestErrorBody));
+          else resolve(body);
         }, reject);
       });
       req.on('error', reject);

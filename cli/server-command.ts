@@ -7,6 +7,8 @@ import { Engine } from '../src/engine/engine.js';
 import { kafkaSecurity, openKafkaLog } from '../src/storage/log/kafka/index.js';
 import { SluiceServer } from '../src/server/server.js';
 import { loadConfigFile, type ServerConfig } from '../src/server/config.js';
+import type { Listener } from '../src/server/listeners.js';
+import { ServerConfigError, serverSecurity, type ServerSecurity } from '../src/server/security-config.js';
 
 export interface ServerCommandOptions {
   readonly port?: string;
@@ -36,6 +38,21 @@ function securityProperties(opts: ServerCommandOptions, props: Record<string, st
 export async function runServer(opts: ServerCommandOptions): Promise<void> {
   const config: ServerConfig = opts.config ? loadConfigFile(opts.config) : { properties: {} };
   const dataDir = opts.dataDir ?? config.dataDir ?? 'data';
+  // --port / --host override the first listener of `listeners` (or make the only one, http://).
+  const [first, ...rest]: Listener[] = config.listeners ?? [{ scheme: 'http', host: '127.0.0.1', port: 8088 }];
+  const port = opts.port !== undefined ? Number(opts.port) : first!.port;
+  const host = opts.host ?? first!.host;
+  const listeners: Listener[] = [{ ...first!, host, port }, ...rest];
+  // Start-up errors (a bad password file, an https:// listener without a key store) stop here.
+  let security: ServerSecurity;
+  try {
+    security = serverSecurity(config.properties, listeners);
+  } catch (e) {
+    if (!(e instanceof ServerConfigError)) throw e;
+    process.stderr.write(`Cannot start the server: ${e.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   // Apache Kafka instead of the embedded log: --kafka-brokers, or bootstrap.servers in the config file.
   const brokers = opts.kafkaBrokers ?? config.properties['bootstrap.servers'] ?? config.properties['ksql.streams.bootstrap.servers'];
   const log = brokers
@@ -45,14 +62,12 @@ export async function runServer(opts: ServerCommandOptions): Promise<void> {
         ...kafkaSecurity(securityProperties(opts, config.properties)),
       })
     : undefined;
-  const port = opts.port !== undefined ? Number(opts.port) : (config.port ?? 8088);
-  const host = opts.host ?? config.host ?? '127.0.0.1';
   // Peers forward pull queries here (ksqlDB's ksql.advertised.listener); a wildcard bind is not an address.
-  const advertisedUrl = opts.advertisedUrl ?? config.properties['ksql.advertised.listener'] ?? `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
+  const advertisedUrl = opts.advertisedUrl ?? config.properties['ksql.advertised.listener'] ?? `${first!.scheme}://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
   const engine = await Engine.open({ dataDir, properties: config.properties, advertisedUrl, ...(log ? { log } : {}) });
   const server = new SluiceServer(engine, {
-    port,
-    host,
+    listeners,
+    security,
     serviceId: config.properties['ksql.service.id'] ?? 'default_',
     ...(config.maxBufferedBytes !== undefined ? { maxBufferedBytes: config.maxBufferedBytes } : {}),
     ...(config.properties['auto.offset.reset'] !== undefined ? { defaultOffsetReset: config.properties['auto.offset.reset'] } : {}),
@@ -63,7 +78,8 @@ export async function runServer(opts: ServerCommandOptions): Promise<void> {
     await engine.close();
     throw e;
   }
-  process.stdout.write(`Sluice server listening on ${server.url} (data directory '${dataDir}')\n`);
+  const auth = security.auth ? `, ${security.auth.config.passwordFile} for authentication` : '';
+  process.stdout.write(`Sluice server listening on ${server.urls.join(', ')} (data directory '${dataDir}'${auth})\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`${signal}: shutting down\n`);

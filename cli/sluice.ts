@@ -3,6 +3,8 @@
  * The `sluice` command:
  *   sluice server [--port 8088] [--host 127.0.0.1] [--data-dir data] [--config file]   the REST server
  *   sluice cli [--server http://localhost:8088] [-e stmt | -f file] [--output JSON]     CLI over REST
+ *              [-u user [-p password]] [--ca file] [--cert file --key file]
+ *   sluice user add --file F NAME [--role R]   the password file of authentication.method=BASIC
  *   sluice --server <url> ...                                                          same as `cli`
  *   sluice run script.sql                    a script against the embedded engine (no server)
  *   sluice shell                             interactive, on the embedded engine (the default)
@@ -16,6 +18,8 @@ import { renderResult } from './format-result.js';
 import { splitStatements } from './statement-splitter.js';
 import { Repl, type OutputFormat } from './repl.js';
 import { runServer } from './server-command.js';
+import { userCommand } from './user-command.js';
+import { accessProblem, clientOptions, type ConnectionFlags } from './client-options.js';
 
 const program = new Command();
 program.name('sluice').description('Streaming SQL for Node.js, in the ksqlDB dialect').version('0.1.0');
@@ -63,10 +67,10 @@ program
   .option('--kafka-sasl-mechanism <mechanism>', 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (sasl.mechanism)')
   .option('--kafka-sasl-username <user>', 'SASL user name (sasl.username); the password comes from SLUICE_KAFKA_SASL_PASSWORD or sasl.password in --config')
   .option('--kafka-ssl-ca <file>', 'PEM file of the CA to trust for TLS (ssl.ca.location)')
-  .option('--advertised-url <url>', 'URL other servers use to reach this one, for pull-query forwarding (ksql.advertised.listener; default http://<host>:<port>)')
+  .option('--advertised-url <url>', 'URL other servers use to reach this one, for pull-query forwarding (ksql.advertised.listener; default <scheme>://<host>:<port> of the first listener)')
   .action(runServer);
 
-interface CliOptions {
+interface CliOptions extends ConnectionFlags {
   server?: string;
   execute?: string;
   file?: string;
@@ -80,13 +84,19 @@ function addCliOptions(c: Command): Command {
     .option('-e, --execute <statements>', 'run the statements and exit')
     .option('-f, --file <script>', 'run the statements of a file and exit')
     .option('-o, --output <format>', 'JSON or TABULAR', 'TABULAR')
-    .option('--history <file>', 'history file (default ~/.sluice_history)');
+    .option('--history <file>', 'history file (default ~/.sluice_history)')
+    .option('-u, --user <name>', 'user name for HTTP Basic authentication')
+    .option('-p, --password <password>', 'password (asked for, without echo, when --user is given without it)')
+    .option('--ca <file>', 'PEM CA certificate to trust for an https:// server (besides the system CAs and NODE_EXTRA_CA_CERTS)')
+    .option('--cert <file>', 'PEM client certificate, for a server with ssl.client.authentication')
+    .option('--key <file>', 'PEM private key of --cert');
 }
 
 async function runCli(opts: CliOptions): Promise<void> {
   const output = (opts.output ?? 'TABULAR').toUpperCase();
   if (output !== 'JSON' && output !== 'TABULAR') throw new Error(`--output must be JSON or TABULAR, not ${opts.output}`);
   const repl = new Repl({ server: opts.server ?? 'http://localhost:8088', output: output as OutputFormat, ...(opts.history !== undefined ? { historyFile: opts.history } : {}) });
+  repl.client.options = await clientOptions(opts);
   if (opts.execute !== undefined || opts.file !== undefined) {
     const onInterrupt = () => {
       if (!repl.interrupt()) process.exit(130);
@@ -99,8 +109,16 @@ async function runCli(opts: CliOptions): Promise<void> {
     process.exitCode = ok ? 0 : 1;
     return;
   }
+  const refused = await accessProblem(repl.client);
+  if (refused !== undefined) {
+    console.error(refused);
+    process.exitCode = 1;
+    return;
+  }
   await repl.interactive();
 }
+
+program.addCommand(userCommand());
 
 addCliOptions(program.command('cli').description('interactive CLI against a Sluice (or ksqlDB) server, over its REST API')).action(runCli);
 

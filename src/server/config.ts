@@ -1,15 +1,19 @@
 /**
  * Server configuration file: JSON (`{"listeners": "...", "ksql.service.id": "..."}`) or Java
  * properties (`key=value` lines, `#`/`!` comments), as ksqlDB's ksql-server.properties.
- * Recognised keys: `listeners` (first http:// URL gives host and port), `sluice.data.dir` (or
- * `data.dir`), `sluice.ws.max.buffered.bytes`; every other key is an engine property
- * (`ksql.streams.auto.offset.reset` is read as `auto.offset.reset`).
+ * Recognised keys: `listeners` (http:// and https:// URLs, listeners.ts; the first gives host and
+ * port), `sluice.data.dir` (or `data.dir`), `sluice.ws.max.buffered.bytes`; every other key is an
+ * engine property (`ksql.streams.auto.offset.reset` is read as `auto.offset.reset`), and the
+ * security keys (`authentication.*`, `ssl.*`, `access.control.*`) are read from them by
+ * security-config.ts.
  */
 import { readFileSync } from 'node:fs';
+import { parseListeners, type Listener } from './listeners.js';
 
 export interface ServerConfig {
   host?: string;
   port?: number;
+  listeners?: Listener[];
   dataDir?: string;
   maxBufferedBytes?: number;
   properties: Record<string, string>;
@@ -36,10 +40,9 @@ export function configFromEntries(entries: Record<string, string>): ServerConfig
   for (const [key, value] of Object.entries(entries)) {
     switch (key) {
       case 'listeners': {
-        const first = value.split(',')[0]!.trim();
-        const u = new URL(first);
-        config.host = u.hostname.replace(/^\[|\]$/g, '');
-        if (u.port) config.port = Number(u.port);
+        config.listeners = parseListeners(value);
+        config.host = config.listeners[0]!.host;
+        config.port = config.listeners[0]!.port;
         break;
       }
       case 'sluice.data.dir':

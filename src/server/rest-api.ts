@@ -5,6 +5,7 @@
  * HTTP/1.1 and h2c requests (see http-types.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { ConnectionOptions } from 'node:tls';
 import type { Engine } from '../engine/engine.js';
 import type { TransientQueryHandle } from '../runtime/transient-query.js';
 import type { EntityContext } from './entities.js';
@@ -12,8 +13,8 @@ import type { HttpRequest, HttpResponse } from './http-types.js';
 import { createInserter } from './inserts.js';
 import { readKsqlRequest, runKsqlRequest, stringRecord, variableMap } from './ksql-request.js';
 import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
-import { columnNames, columnTypes, schemaText, startTransient } from './transient.js';
-import { LOCAL_ONLY_HEADER } from './pull-forward.js';
+import { columnNames, columnTypes, schemaText, startTransient, type QueryRequest } from './transient.js';
+import { LOCAL_ONLY_HEADER, type ForwardRequest } from './pull-forward.js';
 import { BufferedResponse } from './buffered-response.js';
 import { REGISTRY_PREFIX, serveRegistry } from './registry-routes.js';
 import { KSQL_V1_PROTOBUF, protoRows, wantsProtobuf, type ProtoRows } from './proto-rows.js';
@@ -27,6 +28,8 @@ export interface RestApiOptions {
   /** Version reported by /info. */
   readonly version?: string;
   readonly serviceId?: string;
+  /** TLS options of pull-query forwarding to other servers (the listener's key and trust stores). */
+  readonly peerTls?: ConnectionOptions;
 }
 
 interface CommandStatus {
@@ -252,7 +255,9 @@ export class RestApi {
     };
     let ended = false;
     try {
-      entry.handle = await startTransient(this.engine, { ...request, localOnly: req.headers[LOCAL_ONLY_HEADER] === 'true' }, {
+      // A forwarded pull query carries the caller's credentials, as ksqlDB's inter-node client does.
+      const q: QueryRequest & ForwardRequest = { ...request, localOnly: req.headers[LOCAL_ONLY_HEADER] === 'true', forward: { authorization: req.headers.authorization, tls: this.options.peerTls } };
+      entry.handle = await startTransient(this.engine, q, {
         onStart: (h) => out.start(h),
         onRow: (r) => out.row(r),
         onEnd: (reason) => {

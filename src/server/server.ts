@@ -1,25 +1,35 @@
 /**
  * The Sluice server: ksqlDB's REST API, HTTP/1.1 and HTTP/2 cleartext (prior knowledge) on one
- * port, plus WebSocket push queries on /ws/query.
+ * port, plus WebSocket push queries on /ws/query; https:// listeners serve the same over TLS
+ * (ALPN h2 or http/1.1).
  *
  * Each connection's first bytes decide its protocol: the HTTP/2 client preface (`PRI * HTTP/2.0`)
- * hands the socket to an http2 server, anything else to the http server. Both call the same
- * RestApi handler.
+ * hands the socket to an http2 server, anything else to the http server. A TLS connection that
+ * negotiated h2 goes to the http2 server directly. Every listener feeds the same two servers,
+ * and both call the same handler, behind the gate (CORS, authentication: gate.ts).
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { Engine } from '../engine/engine.js';
+import { RequestGate, requestPath, type GateRequest, type GateResponse } from './gate.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
+import { listenerUrl, type Listener } from './listeners.js';
 import { PushHub, type PushHubOptions } from './push-hub.js';
 import { RestApi, type RestApiOptions } from './rest-api.js';
+import type { ServerSecurity } from './security-config.js';
 
 export interface ServerOptions extends RestApiOptions, PushHubOptions {
   readonly port?: number;
   /** Default 127.0.0.1 (ksqlDB binds 0.0.0.0; pass '0.0.0.0' to listen on every interface). */
   readonly host?: string;
+  /** ksqlDB's `listeners` (listeners.ts); default one http:// listener on host:port. */
+  readonly listeners?: readonly Listener[];
+  /** Authentication, TLS, CORS (security-config.ts: serverSecurity(properties, listeners)). */
+  readonly security?: ServerSecurity;
 }
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
@@ -27,58 +37,101 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
 export class SluiceServer {
   readonly api: RestApi;
   readonly hub: PushHub;
-  private readonly net: NetServer;
+  /** One listening server per listener, in the order of `listeners`. */
+  private readonly fronts: { readonly listener: Listener; readonly server: NetServer }[];
   private readonly http: HttpServer;
   private readonly h2: Http2Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<ServerHttp2Session>();
+  private readonly gate: RequestGate;
   private closing?: Promise<void>;
 
   constructor(
     readonly engine: Engine,
     private readonly options: ServerOptions = {},
   ) {
-    this.api = new RestApi(engine, options, () => (this.net.listening ? this.url.replace(/^http:\/\//, '') : undefined));
+    const security = options.security ?? {};
+    const listeners = options.listeners ?? [{ scheme: 'http', host: options.host ?? '127.0.0.1', port: options.port ?? 8088 }];
+    if (listeners.some((l) => l.scheme === 'https') && !security.tls) throw new Error('An https:// listener needs TLS settings (ssl.keystore.location)');
+    this.gate = new RequestGate(security.auth, security.cors);
+    this.api = new RestApi(engine, { ...options, ...(security.tls ? { peerTls: security.tls.client } : {}) }, () => (this.fronts[0]!.server.listening ? this.url.replace(/^https?:\/\//, '') : undefined));
     this.hub = new PushHub(engine, options);
-    const handler = (req: HttpRequest, res: HttpResponse) => this.api.handle(req, res);
-    this.http = createHttpServer((req, res) => handler(req, res as unknown as HttpResponse));
+    const handler = this.gate.wrap((req: HttpRequest, res: HttpResponse) => this.api.handle(req, res));
+    this.http = createHttpServer((req, res) => handler(req as GateRequest, res as unknown as GateResponse));
     this.http.keepAliveTimeout = 30_000;
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
-    this.h2 = createHttp2Server((req, res) => handler(req as unknown as HttpRequest, res as unknown as HttpResponse));
+    this.h2 = createHttp2Server((req, res) => handler(req as unknown as GateRequest, res as unknown as GateResponse));
     this.h2.on('session', (s: ServerHttp2Session) => {
       this.sessions.add(s);
       s.on('close', () => this.sessions.delete(s));
     });
-    this.net = createNetServer((socket) => this.sniff(socket));
+    this.fronts = listeners.map((listener) => ({ listener, server: this.front(listener, security) }));
   }
 
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.net.once('error', reject);
-      this.net.listen(this.options.port ?? 8088, this.options.host ?? '127.0.0.1', () => {
-        this.net.off('error', reject);
-        resolve(this.net.address() as AddressInfo);
-      });
+  private front(listener: Listener, security: ServerSecurity): NetServer {
+    if (listener.scheme === 'http') return createNetServer((socket) => this.sniff(socket));
+    const tls = security.tls!;
+    const server = createTlsServer(tls.server, (socket: TLSSocket) => {
+      // REQUESTED: a certificate is optional, but one that does not verify is refused.
+      if (tls.clientAuthentication === 'REQUESTED' && !socket.authorized && socket.getPeerCertificate()?.raw !== undefined) {
+        socket.destroy();
+        return;
+      }
+      if (socket.alpnProtocol === 'h2') this.h2.emit('connection', socket);
+      else this.sniff(socket);
     });
+    // The raw TCP sockets, so that close() can end connections still in their handshake.
+    server.on('connection', (raw: Socket) => this.track(raw));
+    server.on('tlsClientError', (_e: Error, socket: TLSSocket) => socket.destroy());
+    return server;
+  }
+
+  /** Starts every listener; resolves with the first one's address (port 0 picks a free port). */
+  async listen(): Promise<AddressInfo> {
+    try {
+      for (const { listener, server } of this.fronts) {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(listener.port, listener.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      }
+    } catch (e) {
+      // One listener failed (port in use, ...): do not leave the others open.
+      for (const { server } of this.fronts) if (server.listening) server.close();
+      throw e;
+    }
+    return this.address;
   }
 
   get address(): AddressInfo {
-    return this.net.address() as AddressInfo;
+    return this.fronts[0]!.server.address() as AddressInfo;
   }
 
-  /** `http://host:port` of the listening server. */
+  /** `http(s)://host:port` of the first listener. */
   get url(): string {
-    const a = this.address;
-    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address === '0.0.0.0' ? '127.0.0.1' : a.address;
-    return `http://${host}:${a.port}`;
+    return this.urls[0]!;
   }
 
-  private sniff(socket: Socket): void {
+  /** The URL of every listener, in the order of `listeners`. */
+  get urls(): string[] {
+    return this.fronts.map(({ listener, server }) => {
+      const a = server.address() as AddressInfo;
+      return listenerUrl(listener.scheme, a.address, a.port, a.family);
+    });
+  }
+
+  private track(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+  }
+
+  private sniff(socket: Socket): void {
+    this.track(socket);
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
@@ -99,8 +152,19 @@ export class SluiceServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.gate.open) return this.route(req, socket, head);
+    socket.on('error', () => socket.destroy());
+    this.gate.admitUpgrade(req, socket).then(
+      (ok) => {
+        if (ok && !socket.destroyed) this.route(req, socket, head);
+      },
+      () => socket.destroy(),
+    );
+  }
+
+  private route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.replace(/\/+$/, '') !== '/ws/query') {
+    if (requestPath(req.url) !== '/ws/query') {
       socket.end('HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n\r\n' + JSON.stringify({ '@type': 'generic_error', error_code: 40400, message: `Not found: ${url.pathname}` }));
       return;
     }
@@ -114,7 +178,7 @@ export class SluiceServer {
   close(graceMs = 2000): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
-      const stopped = new Promise<void>((resolve) => this.net.close(() => resolve()));
+      const stopped = Promise.all(this.fronts.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
       this.api.shutdown();
       await this.hub.close();
       for (const s of this.sessions) s.close();
