@@ -15,11 +15,18 @@ import type { Engine } from '../engine/engine.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
 import { PushHub, type PushHubOptions } from './push-hub.js';
 import { RestApi, type RestApiOptions } from './rest-api.js';
+import { ServerGuards, limitsFromProperties, type ServerLimits } from './limits.js';
+import { ServerMetrics } from './metrics.js';
+import { HEALTHCHECK_INTERVAL_KEY, HealthCheck } from './health.js';
 
 export interface ServerOptions extends RestApiOptions, PushHubOptions {
   readonly port?: number;
   /** Default 127.0.0.1 (ksqlDB binds 0.0.0.0; pass '0.0.0.0' to listen on every interface). */
   readonly host?: string;
+  /** Limits over those set in the engine's properties (limits.ts has the keys and defaults). */
+  readonly limits?: Partial<ServerLimits>;
+  /** Minimum ms between two health evaluations (default: ksql.healthcheck.interval.ms, or 5000). */
+  readonly healthCheckIntervalMs?: number;
 }
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
@@ -27,6 +34,8 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
 export class SluiceServer {
   readonly api: RestApi;
   readonly hub: PushHub;
+  readonly guards: ServerGuards;
+  readonly metrics: ServerMetrics;
   private readonly net: NetServer;
   private readonly http: HttpServer;
   private readonly h2: Http2Server;
@@ -39,8 +48,13 @@ export class SluiceServer {
     readonly engine: Engine,
     private readonly options: ServerOptions = {},
   ) {
-    this.api = new RestApi(engine, options, () => (this.net.listening ? this.url.replace(/^http:\/\//, '') : undefined));
-    this.hub = new PushHub(engine, options);
+    // Limits: the engine's properties (the --config file), then maxBufferedBytes, then options.limits.
+    this.guards = new ServerGuards({ ...limitsFromProperties(engine.properties), ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}), ...options.limits });
+    this.metrics = new ServerMetrics(engine, { pushQueries: () => this.guards.pushSlots.active, wsSubscribers: () => this.hub.subscriberCount });
+    const interval = options.healthCheckIntervalMs ?? Number(engine.properties[HEALTHCHECK_INTERVAL_KEY] ?? 5000);
+    const health = new HealthCheck(engine, { intervalMs: interval });
+    this.api = new RestApi(engine, { ...options, guards: this.guards, metrics: this.metrics, health }, () => (this.net.listening ? this.url.replace(/^http:\/\//, '') : undefined));
+    this.hub = new PushHub(engine, { ...options, guards: this.guards, maxBufferedBytes: this.guards.limits.maxBufferedBytes });
     const handler = (req: HttpRequest, res: HttpResponse) => this.api.handle(req, res);
     this.http = createHttpServer((req, res) => handler(req, res as unknown as HttpResponse));
     this.http.keepAliveTimeout = 30_000;
@@ -79,6 +93,9 @@ export class SluiceServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    // ksql.idle.connection.timeout.seconds: no data either way for that long closes the connection.
+    const idle = this.guards.limits.idleConnectionTimeoutMs;
+    if (idle > 0) socket.setTimeout(idle, () => socket.destroy());
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
