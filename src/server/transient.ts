@@ -157,6 +157,7 @@ export async function runClientQuery(ctx: ClientQueryContext, req: HttpRequest, 
   let release: (() => void) | undefined;
   let push = false;
   let dropped = false;
+  let inBurst = false;
   try {
     entry.handle = await startTransient(ctx.engine, { ...request, localOnly: req.headers[LOCAL_ONLY_HEADER] === 'true', pullTimeoutMs: guards.limits.pullTimeoutMs }, {
       onStart: (h) => {
@@ -169,12 +170,21 @@ export async function runClientQuery(ctx: ClientQueryContext, req: HttpRequest, 
       onRow: (r) => {
         if (dropped) return;
         out.row(r);
-        if (push && bufferedBytes(res) > maxBuffered) {
+        if (!push) return;
+        // Rows come in bursts (one poll's batch, written in one go): a client is slow when what it
+        // left unread is still over the bound when the next burst starts, or far over it at once.
+        const buffered = bufferedBytes(res);
+        if (buffered > maxBuffered * HARD_CAP_FACTOR || (!inBurst && buffered > maxBuffered)) {
           dropped = true;
           ended = true;
           out.error(slowConsumerError(maxBuffered));
           void entry.handle?.close();
           abandonAfter(res, SLOW_CONSUMER_GRACE_MS);
+          return;
+        }
+        if (!inBurst) {
+          inBurst = true;
+          setImmediate(() => (inBurst = false));
         }
       },
       onEnd: (reason) => {
@@ -202,3 +212,5 @@ export async function runClientQuery(ctx: ClientQueryContext, req: HttpRequest, 
 
 /** How long a dropped slow HTTP client gets to take its error row before its stream is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 5000;
+/** Within one burst, a client is dropped once this many times the bound waits for it. */
+const HARD_CAP_FACTOR = 8;
