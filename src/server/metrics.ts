@@ -54,7 +54,18 @@ function persistentQueries(engine: Engine): PersistentQuery[] {
 
 const BATCH_HISTOGRAM = 'sluice_query_batch_duration_seconds';
 
-/** A histogram whose buckets are kept by each query's stats; read at scrape time. */
+interface ExportedValue {
+  readonly metricName: string;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly sharedLabels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/**
+ * A histogram whose buckets each query's stats keep (per batch): read at scrape time. prom-client
+ * exports a histogram through getForPromString() (get() is built on it), so that is what this
+ * provides, in the same shape.
+ */
 class BatchDurationHistogram extends Histogram<'query_id'> {
   constructor(
     private readonly engine: Engine,
@@ -63,12 +74,9 @@ class BatchDurationHistogram extends Histogram<'query_id'> {
     super({ name: BATCH_HISTOGRAM, help: 'Duration of persistent-query micro-batches (poll, process, append outputs).', labelNames: ['query_id'], buckets: [...BATCH_SECONDS_BUCKETS], registers: [registry] });
   }
 
-  override async get(): ReturnType<Histogram<'query_id'>['get']> {
-    const base = await super.get();
-    type Value = (typeof base.values)[number];
-    const values: Value[] = [];
-    // prom-client's own histograms carry `le` next to their declared labels too.
-    const bucket = (le: number | string, queryId: string, value: number): Value => ({ metricName: `${BATCH_HISTOGRAM}_bucket`, labels: { le, query_id: queryId } as Value['labels'], value });
+  async getForPromString(): Promise<{ name: string; help: string; type: string; values: ExportedValue[]; aggregator: string }> {
+    const values: ExportedValue[] = [];
+    const bucket = (le: number | string, queryId: string, value: number): ExportedValue => ({ metricName: `${BATCH_HISTOGRAM}_bucket`, labels: { le, query_id: queryId }, sharedLabels: {}, value });
     for (const q of persistentQueries(this.engine)) {
       const d = q.stats.batchDurations();
       let cumulative = 0;
@@ -78,10 +86,10 @@ class BatchDurationHistogram extends Histogram<'query_id'> {
       });
       cumulative += d.counts[BATCH_SECONDS_BUCKETS.length] ?? 0;
       values.push(bucket('+Inf', q.id, cumulative));
-      values.push({ metricName: `${BATCH_HISTOGRAM}_sum`, labels: { query_id: q.id }, value: d.sumSeconds });
-      values.push({ metricName: `${BATCH_HISTOGRAM}_count`, labels: { query_id: q.id }, value: d.count });
+      values.push({ metricName: `${BATCH_HISTOGRAM}_sum`, labels: { query_id: q.id }, sharedLabels: {}, value: d.sumSeconds });
+      values.push({ metricName: `${BATCH_HISTOGRAM}_count`, labels: { query_id: q.id }, sharedLabels: {}, value: d.count });
     }
-    return { ...base, values };
+    return { name: BATCH_HISTOGRAM, help: 'Duration of persistent-query micro-batches (poll, process, append outputs).', type: 'histogram', values, aggregator: 'sum' };
   }
 }
 

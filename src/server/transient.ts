@@ -138,9 +138,10 @@ export interface ClientQueryOutput {
 /**
  * Runs a transient query for an HTTP request: statement errors before the start are HTTP errors;
  * a push query takes one of the server's push-query slots (refused before the response starts
- * when none is free); a push client that leaves more than `maxBufferedBytes` unread gets an error
- * row, its query is closed and its response torn down after a grace period; a pull query over
- * its time limit ends with an error row. The query is closed when the client goes away; the
+ * when none is free); a push client that still has more than `maxBufferedBytes` unread when the
+ * next burst of rows starts (or 8 times that within one burst) gets an error row, its query is
+ * closed and its response torn down after a grace period; a pull query over its time limit ends
+ * with an error row. The query is closed when the client goes away; the
  * server's shutdown ends it with a final message.
  */
 export async function runClientQuery(ctx: ClientQueryContext, req: HttpRequest, res: HttpResponse, request: QueryRequest, out: ClientQueryOutput): Promise<void> {
