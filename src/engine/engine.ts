@@ -15,7 +15,7 @@ import { MetaStore } from './metastore.js';
 import { SqliteCommandLog, TopicCommandLog, commandTopicName, type Command, type CommandStore, type StoredPlan } from './command-log.js';
 import { builtinFunctions, type FunctionRegistry } from '../functions/registry.js';
 import type { CompileContext } from '../expr/compile.js';
-import { ProcessingLog } from '../runtime/processing-log.js';
+import { ProcessingLog, ensureProcessingLogStream, processingLogTopic } from '../runtime/processing-log.js';
 import type { PersistentQuery } from '../runtime/persistent-query.js';
 import type { QueryStatsSnapshot } from '../runtime/query-stats.js';
 import type { RowSink, TransientQueryHandle } from '../runtime/transient-query.js';
@@ -92,7 +92,7 @@ export class Engine implements EngineContext {
     private readonly ownsRegistry: boolean,
   ) {
     this.properties = { ...DEFAULT_PROPERTIES, ...properties };
-    this.processingLog = new ProcessingLog(log);
+    this.processingLog = new ProcessingLog(log, processingLogTopic(this.properties));
     const customTypes = (n: string) => this.metastore.getType(n);
     this.queries = new QueryRegistry({ log, dataDir, functions, customTypes, processingLog: this.processingLog, runQueries, schemas: registry.catalog, ...(advertisedUrl !== undefined ? { advertisedUrl } : {}) });
   }
@@ -109,6 +109,7 @@ export class Engine implements EngineContext {
     const registry = options.registry ?? (await openRegistry(log, props));
     const engine = new Engine(log, options.dataDir, store, !options.log, options.properties ?? {}, options.functions ?? builtinFunctions(), runQueries, options.advertisedUrl, registry, !options.registry);
     await engine.replay(await store.all());
+    await ensureProcessingLogStream(engine);
     if (runQueries && store.poll) engine.followCommands(store.poll.bind(store));
     return engine;
   }
@@ -250,6 +251,11 @@ export class Engine implements EngineContext {
    */
   drain(): Promise<void> {
     return this.queries.drain();
+  }
+
+  /** Whether close() was called (for /healthcheck). */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   async close(): Promise<void> {

@@ -243,7 +243,7 @@ export class PersistentQuery {
     // the next commit, which covers these positions too).
     this.processed += consumed - second;
     this.repartitionBacklog -= second;
-    this.stats.recordBatch(consumed - second, this.produced);
+    this.stats.recordBatch(consumed - second, this.produced, Date.now(), performance.now() - started);
     this.produced = 0;
     await consumer.commit();
     await this.deps.processingLog.flush();

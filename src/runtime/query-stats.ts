@@ -1,7 +1,8 @@
 /**
  * A query's runtime counters, as ksqlDB reports them in DESCRIBE EXTENDED and EXPLAIN: messages
  * consumed (total and per second over the last 30 s), messages produced, records that failed
- * (processing-log entries), and when the last message was seen. Updated once per micro-batch.
+ * (processing-log entries), and when the last message was seen; and how long its micro-batches
+ * take (a histogram, for /metrics). Updated once per micro-batch, never per record.
  */
 
 /** Seconds the per-second rate is measured over (Kafka's metrics use 30 s samples too). */
@@ -17,6 +18,16 @@ export interface QueryStatsSnapshot {
   readonly lastMessageAt: number;
   /** Epoch ms of the last failed record; 0 before any. */
   readonly lastFailedAt: number;
+}
+
+/** Upper bounds (seconds) of the batch-duration histogram's buckets; a last one is +Inf. */
+export const BATCH_SECONDS_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface BatchDurations {
+  /** Batches per bucket (not cumulative), BATCH_SECONDS_BUCKETS.length + 1 of them. */
+  readonly counts: readonly number[];
+  readonly sumSeconds: number;
+  readonly count: number;
 }
 
 class Rate {
@@ -55,10 +66,26 @@ export class QueryStats {
   private readonly produced = new Rate();
   private failed = 0;
   private lastFailed = 0;
+  private readonly batchCounts = new Float64Array(BATCH_SECONDS_BUCKETS.length + 1);
+  private batchSeconds = 0;
+  private batches = 0;
 
-  recordBatch(consumed: number, produced: number, now = Date.now()): void {
+  /** One micro-batch done: records in and out, and how long it ran (ms), when measured. */
+  recordBatch(consumed: number, produced: number, now = Date.now(), durationMs?: number): void {
     this.consumed.add(consumed, now);
     this.produced.add(produced, now);
+    if (durationMs !== undefined) {
+      const s = durationMs / 1000;
+      let i = 0;
+      while (i < BATCH_SECONDS_BUCKETS.length && s > BATCH_SECONDS_BUCKETS[i]!) i++;
+      this.batchCounts[i]!++;
+      this.batchSeconds += s;
+      this.batches++;
+    }
+  }
+
+  batchDurations(): BatchDurations {
+    return { counts: [...this.batchCounts], sumSeconds: this.batchSeconds, count: this.batches };
   }
 
   recordFailure(now = Date.now()): void {

@@ -129,11 +129,19 @@ export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): Tran
             if (batch.length === 0) break;
             await process(batch);
             offset = batch[batch.length - 1]!.offset + 1;
+            // Let other requests (and the pull-query timeout) run between batches of a long scan.
+            await new Promise<void>((resolve) => setImmediate(resolve));
           }
         }
         return end('Query Completed');
       }
-      while (!stopped) await process(await consumer!.poll(1000, 100));
+      while (!stopped) {
+        const records = await consumer!.poll(1000, 100);
+        await process(records);
+        // A backlog is polled without waiting: yield between batches, so the server's other work
+        // (and this query's client sockets) run, and a batch's rows are one burst of writes.
+        if (records.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     } catch (e) {
       if (!ended) {
         ended = stopped = true;

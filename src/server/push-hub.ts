@@ -10,6 +10,9 @@
  *
  * A subscriber that does not keep up (its send buffer above `maxBufferedBytes`) is dropped with
  * close code 1008 and a reason saying so; the others are never held back by it.
+ *
+ * Every push subscription takes one of the server's push-query slots (limits.ts, shared with the
+ * HTTP endpoints): over `ksql.max.push.queries` a new one gets ksqlDB's error and is closed.
  */
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/engine.js';
@@ -20,6 +23,7 @@ import { schemaInfo } from './entities.js';
 import { stringRecord, variableMap } from './ksql-request.js';
 import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
 import { startTransient } from './transient.js';
+import { ServerGuards } from './limits.js';
 
 export interface PushHubOptions {
   /** Bytes a subscriber may have waiting in its send buffer before it is dropped (default 4 MiB). */
@@ -28,6 +32,8 @@ export interface PushHubOptions {
   readonly closeGraceMs?: number;
   /** The engine's auto.offset.reset, when a request does not set it (default 'latest'). */
   readonly defaultOffsetReset?: string;
+  /** Limits and push-query slots shared with the HTTP endpoints. */
+  readonly guards?: ServerGuards;
 }
 
 export const SLOW_CONSUMER_CODE = 1008;
@@ -35,6 +41,8 @@ export const SLOW_CONSUMER_CODE = 1008;
 interface Subscriber {
   readonly ws: WebSocket;
   group?: Group;
+  /** Gives back its push-query slot. */
+  release?: () => void;
 }
 
 interface Group {
@@ -59,13 +67,15 @@ export class PushHub {
   private readonly maxBuffered: number;
   private readonly graceMs: number;
   private readonly defaultOffsetReset: string;
+  private readonly guards: ServerGuards;
   private closed = false;
 
   constructor(
     private readonly engine: Engine,
     options: PushHubOptions = {},
   ) {
-    this.maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.guards = options.guards ?? new ServerGuards(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {});
+    this.maxBuffered = options.maxBufferedBytes ?? this.guards.limits.maxBufferedBytes;
     this.graceMs = options.closeGraceMs ?? 5000;
     this.defaultOffsetReset = options.defaultOffsetReset ?? 'latest';
   }
@@ -73,6 +83,11 @@ export class PushHub {
   /** Number of underlying transient queries (for tests and metrics). */
   get queryCount(): number {
     return this.groups.size;
+  }
+
+  /** Connected WebSocket subscribers. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
   }
 
   /** A new WebSocket connection; `requestParam` is the `request` query parameter, if any. */
@@ -112,6 +127,8 @@ export class PushHub {
     const variables = variableMap(body.sessionVariables);
     const shared = (properties['auto.offset.reset'] ?? this.defaultOffsetReset) !== 'earliest' && isShareable(body.ksql, variables);
     const key = shared ? JSON.stringify([body.ksql.trim().replace(/\s+/g, ' '), properties, [...variables]]) : `#${Math.random()}`;
+    // A shareable query is a push query: its slot is taken now; others' once the query has started.
+    if (shared) sub.release = this.guards.pushSlots.acquire(sub.ws, 'ws', body.ksql);
     let group = this.groups.get(key);
     if (group && !group.ended) {
       group.subscribers.add(sub);
@@ -126,6 +143,7 @@ export class PushHub {
     try {
       g.handle = await startTransient(this.engine, { sql: body.ksql, properties, variables }, {
         onStart: (h) => {
+          if (h.kind === 'push' && !shared) sub.release = this.guards.pushSlots.acquire(sub.ws, 'ws', body.ksql);
           g.header = JSON.stringify(h.columns.map((c) => ({ name: c.name, schema: schemaInfo(c.type) })));
           for (const s of g.subscribers) s.ws.send(g.header);
         },
@@ -138,6 +156,7 @@ export class PushHub {
       g.ended = true;
       for (const s of g.subscribers) {
         s.group = undefined;
+        this.releaseSlot(s);
         this.fail(s, toRestError(e, body.ksql));
       }
       return;
@@ -176,7 +195,13 @@ export class PushHub {
   }
 
   /** Removes a subscriber from its group; the last one out closes the query. */
+  private releaseSlot(s: Subscriber): void {
+    s.release?.();
+    s.release = undefined;
+  }
+
   private detach(s: Subscriber): void {
+    this.releaseSlot(s);
     const g = s.group;
     if (!g) return;
     s.group = undefined;
@@ -197,6 +222,7 @@ export class PushHub {
     if (this.groups.get(g.key) === g) this.groups.delete(g.key);
     for (const s of g.subscribers) {
       s.group = undefined;
+      this.releaseSlot(s);
       if (s.ws.readyState === s.ws.OPEN) s.ws.send(frame);
       this.closeSocket(s.ws, code, reason);
     }

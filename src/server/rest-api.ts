@@ -10,11 +10,13 @@ import type { Engine } from '../engine/engine.js';
 import type { TransientQueryHandle } from '../runtime/transient-query.js';
 import type { EntityContext } from './entities.js';
 import type { HttpRequest, HttpResponse } from './http-types.js';
-import { createInserter } from './inserts.js';
+import { serveInsertsStream } from './inserts.js';
 import { readKsqlRequest, runKsqlRequest, stringRecord, variableMap } from './ksql-request.js';
 import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
-import { columnNames, columnTypes, schemaText, startTransient, type QueryRequest } from './transient.js';
-import { LOCAL_ONLY_HEADER, type ForwardRequest } from './pull-forward.js';
+import { columnNames, columnTypes, runClientQuery, schemaText, type ClientQueryOutput, type RunningQuery } from './transient.js';
+import { bodyTooLargeError, ServerGuards } from './limits.js';
+import type { ServerMetrics } from './metrics.js';
+import type { HealthCheck } from './health.js';
 import { BufferedResponse } from './buffered-response.js';
 import { REGISTRY_PREFIX, serveRegistry } from './registry-routes.js';
 import { KSQL_V1_PROTOBUF, protoRows, wantsProtobuf, type ProtoRows } from './proto-rows.js';
@@ -22,7 +24,6 @@ import { EmbeddedRegistry } from '../registry/embedded-registry.js';
 
 export const KSQL_V1 = 'application/vnd.ksql.v1+json';
 export const DELIMITED = 'application/vnd.ksqlapi.delimited.v1';
-const MAX_BODY = 16 * 1024 * 1024;
 
 export interface RestApiOptions {
   /** Version reported by /info. */
@@ -30,6 +31,12 @@ export interface RestApiOptions {
   readonly serviceId?: string;
   /** TLS options of pull-query forwarding to other servers (the listener's key and trust stores). */
   readonly peerTls?: ConnectionOptions;
+  /** Limits and push-query slots shared with the WebSocket endpoint (default: the default limits). */
+  readonly guards?: ServerGuards;
+  /** Serves GET /metrics and times requests, when given. */
+  readonly metrics?: ServerMetrics;
+  /** Answers GET /healthcheck, when given (else always healthy). */
+  readonly health?: HealthCheck;
 }
 
 interface CommandStatus {
@@ -42,7 +49,8 @@ export class RestApi {
   /** Push/pull queries started through /query-stream, by id, for /close-query. */
   private readonly streams = new Map<string, TransientQueryHandle>();
   /** Every running client query, to end them on shutdown. */
-  private readonly running = new Set<{ handle?: TransientQueryHandle; shutdown(): void }>();
+  private readonly running = new Set<RunningQuery>();
+  readonly guards: ServerGuards;
   private readonly commands = new Map<string, CommandStatus>();
   private sequence = 0;
   private shuttingDown = false;
@@ -55,16 +63,18 @@ export class RestApi {
     host?: () => string | undefined,
   ) {
     this.entityContext = { engine, nextSequence: () => this.sequence++, ...(host ? { host } : {}) };
+    this.guards = options.guards ?? new ServerGuards();
   }
 
   /** Entry point for every HTTP request (both protocols). */
   handle(req: HttpRequest, res: HttpResponse): void {
-    this.route(req, res).catch((e: unknown) => sendError(res, toRestError(e)));
-  }
-
-  private async route(req: HttpRequest, res: HttpResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    this.options.metrics?.observeRequest(req, res, path);
+    this.route(req, res, url, path).catch((e: unknown) => sendError(res, toRestError(e)));
+  }
+
+  private async route(req: HttpRequest, res: HttpResponse, url: URL, path: string): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     if (this.shuttingDown) throw RestError.generic(503, ERROR_CODES.SERVER_SHUTTING_DOWN, 'The server is shutting down.');
     if (path === REGISTRY_PREFIX || path.startsWith(REGISTRY_PREFIX + '/')) {
@@ -87,7 +97,13 @@ export class RestApi {
     } else if (method === 'GET') {
       if (path === '/info') return sendJson(res, 200, this.info());
       if (path === '/healthcheck') {
-        return sendJson(res, 200, { isHealthy: true, details: { metastore: { isHealthy: true }, kafka: { isHealthy: true }, commandRunner: { isHealthy: true } }, serverState: 'READY' });
+        const health = this.options.health ? await this.options.health.check() : { isHealthy: true, details: { metastore: { isHealthy: true }, kafka: { isHealthy: true }, commandRunner: { isHealthy: true } }, serverState: 'READY' };
+        return sendJson(res, health.isHealthy ? 200 : 503, health);
+      }
+      if (path === '/metrics' && this.options.metrics) {
+        const text = await this.options.metrics.text();
+        res.writeHead(200, { 'content-type': this.options.metrics.contentType, 'content-length': Buffer.byteLength(text) });
+        return void res.end(text);
       }
       if (path === '/status') return sendJson(res, 200, { commandStatuses: Object.fromEntries([...this.commands].map(([id, s]) => [id, s.status])) });
       const m = /^\/status\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
@@ -115,7 +131,7 @@ export class RestApi {
   // ---------------------------------------------------------------------------------------------
 
   private async ksql(req: HttpRequest, res: HttpResponse): Promise<void> {
-    const body = readKsqlRequest(await readJson(req));
+    const body = readKsqlRequest(await this.readJson(req));
     const entities = await runKsqlRequest(this.engine, body, this.entityContext);
     for (const e of entities) {
       if (e['@type'] === 'currentStatus') {
@@ -129,7 +145,7 @@ export class RestApi {
   /** POST /query: one JSON array, streamed element by element (chunked). */
   /** /query (and /query-stream asked for Protobuf rows): a JSON array of header, rows, final message. */
   private async query(req: HttpRequest, res: HttpResponse): Promise<void> {
-    const body = (await readJson(req)) as { ksql?: unknown; sql?: unknown; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
+    const body = (await this.readJson(req)) as { ksql?: unknown; sql?: unknown; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
     const sql = typeof body?.ksql === 'string' ? body.ksql : typeof body?.sql === 'string' ? body.sql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "ksql" string field.');
     return this.queryWith(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) });
@@ -196,7 +212,7 @@ export class RestApi {
 
   /** POST /query-stream: delimited (default) or one JSON array (Accept: application/json). */
   private async queryStream(req: HttpRequest, res: HttpResponse): Promise<void> {
-    const body = (await readJson(req)) as { sql?: unknown; ksql?: unknown; properties?: Record<string, unknown>; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
+    const body = (await this.readJson(req)) as { sql?: unknown; ksql?: unknown; properties?: Record<string, unknown>; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
     const sql = typeof body?.sql === 'string' ? body.sql : typeof body?.ksql === 'string' ? body.ksql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "sql" string field.');
     // Protobuf rows come in /query's shape, as ksqlDB sends them.
@@ -237,52 +253,13 @@ export class RestApi {
     });
   }
 
-  /**
-   * Runs a transient query for a request: statement errors before the start are HTTP errors; the
-   * query is closed when the client goes away; the server's shutdown ends it with a final message.
-   */
-  private async runClientQuery(
-    req: HttpRequest,
-    res: HttpResponse,
-    request: { sql: string; properties: Record<string, string>; variables: Map<string, string> },
-    out: { start(h: TransientQueryHandle): void; row(r: unknown[]): void; end(reason: string): void; error(e: Error): void },
-  ): Promise<void> {
-    const entry: { handle?: TransientQueryHandle; shutdown(): void } = {
-      shutdown: () => {
-        out.end('Server shutting down');
-        void entry.handle?.close();
-      },
-    };
-    let ended = false;
-    try {
-      // A forwarded pull query carries the caller's credentials, as ksqlDB's inter-node client does.
-      const q: QueryRequest & ForwardRequest = { ...request, localOnly: req.headers[LOCAL_ONLY_HEADER] === 'true', forward: { authorization: req.headers.authorization, tls: this.options.peerTls } };
-      entry.handle = await startTransient(this.engine, q, {
-        onStart: (h) => out.start(h),
-        onRow: (r) => out.row(r),
-        onEnd: (reason) => {
-          ended = true;
-          out.end(reason);
-        },
-        onError: (e) => {
-          ended = true;
-          out.error(e);
-        },
-      });
-    } catch (e) {
-      throw toRestError(e, request.sql);
-    }
-    this.running.add(entry);
-    const handle = entry.handle;
-    res.on('close', () => {
-      if (!ended) void handle.close();
-    });
-    await handle.done.catch(() => undefined);
-    this.running.delete(entry);
+  private runClientQuery(req: HttpRequest, res: HttpResponse, request: { sql: string; properties: Record<string, string>; variables: Map<string, string> }, out: ClientQueryOutput): Promise<void> {
+    const endpoint = new URL(req.url ?? '/', 'http://localhost').pathname.startsWith('/query-stream') ? 'query-stream' : 'query';
+    return runClientQuery({ engine: this.engine, guards: this.guards, running: this.running, endpoint, ...(this.options.metrics ? { metrics: this.options.metrics } : {}), ...(this.options.peerTls ? { peerTls: this.options.peerTls } : {}) }, req, res, request, out);
   }
 
   private async closeQuery(req: HttpRequest, res: HttpResponse): Promise<void> {
-    const body = (await readJson(req)) as { queryId?: unknown };
+    const body = (await this.readJson(req)) as { queryId?: unknown };
     const id = typeof body?.queryId === 'string' ? body.queryId : undefined;
     const h = id === undefined ? undefined : this.streams.get(id);
     if (!h) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, `No query with id ${String(id)}`);
@@ -292,60 +269,13 @@ export class RestApi {
     res.end();
   }
 
-  /** POST /inserts-stream: first line {"target"}, then one JSON object per line; an ack per row. */
-  private async insertsStream(req: HttpRequest, res: HttpResponse): Promise<void> {
-    const asJson = wantsJson(req);
-    let insert: ((row: unknown) => Promise<void>) | undefined;
-    let seq = 0;
-    let first = true;
-    let failed = false;
-    const ack = (o: unknown) => {
-      if (asJson) {
-        res.write((first ? '[' : ',') + JSON.stringify(o));
-        first = false;
-      } else res.write(JSON.stringify(o) + '\n');
-    };
-    const onLine = async (line: string) => {
-      if (failed || line.trim() === '') return;
-      if (!insert) {
-        let target: unknown;
-        try {
-          target = (JSON.parse(line) as { target?: unknown }).target;
-        } catch (e) {
-          throw toRestError(e);
-        }
-        if (typeof target !== 'string') throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid JSON in inserts stream: the first line must be {"target": "<stream>"}');
-        try {
-          insert = await createInserter(this.engine, target);
-        } catch (e) {
-          throw toRestError(e);
-        }
-        res.writeHead(200, { 'content-type': asJson ? 'application/json' : DELIMITED });
-        return;
-      }
-      const n = seq++;
-      try {
-        await insert(JSON.parse(line));
-        ack({ status: 'ok', seq: n });
-      } catch (e) {
-        const err = toRestError(e).body;
-        ack({ status: 'error', seq: n, error_code: err.error_code, message: err.message });
-        failed = true;
-      }
-    };
-    let buffered = '';
-    for await (const chunk of req) {
-      buffered += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        await onLine(line);
-      }
-    }
-    await onLine(buffered);
-    if (!insert) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid inserts stream: missing the {"target": "<stream>"} line');
-    res.end(asJson ? (first ? '[]' : ']') : undefined);
+  /** POST /inserts-stream (inserts.ts). */
+  private insertsStream(req: HttpRequest, res: HttpResponse): Promise<void> {
+    return serveInsertsStream(this.engine, req, res, { maxLineBytes: this.guards.limits.maxInsertLineBytes, asJson: wantsJson(req), delimitedType: DELIMITED, graceMs: 5000 });
+  }
+
+  private async readJson(req: HttpRequest): Promise<unknown> {
+    return parseJsonBody(await readBody(req, this.guards.limits.maxBodyBytes));
   }
 
   /** Ends every running query with a final message (graceful shutdown). */
@@ -363,22 +293,33 @@ export class RestApi {
 
 // -------------------------------------------------------------------------------------------------
 
-/** The request body (events, not an async iterator: cheaper per request, measured on pull-query load). */
-export function readBody(req: HttpRequest): Promise<string> {
+/**
+ * The request body (events, not an async iterator: cheaper per request, measured on pull-query
+ * load), at most `maxBytes` of it: a larger one is refused with 413 as soon as its Content-Length
+ * or its bytes pass the limit; the rest is read and dropped, and a client still sending after a
+ * grace period is cut off.
+ */
+export function readBody(req: HttpRequest, maxBytes = DEFAULT_MAX_BODY): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    const refuse = () => {
+      failed = true;
+      chunks.length = 0;
+      req.resume();
+      const t = setTimeout(() => req.destroy(), 5000);
+      t.unref();
+      req.once('end', () => clearTimeout(t));
+      reject(bodyTooLargeError(maxBytes));
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) return refuse();
     req.on('data', (c: Buffer | string) => {
       if (failed) return;
       const b = typeof c === 'string' ? Buffer.from(c) : c;
       size += b.length;
-      if (size > MAX_BODY) {
-        failed = true;
-        req.resume();
-        reject(RestError.generic(413, 41300, 'Request body too large'));
-        return;
-      }
+      if (size > maxBytes) return refuse();
       chunks.push(b);
     });
     req.once('end', () => {
@@ -390,8 +331,9 @@ export function readBody(req: HttpRequest): Promise<string> {
   });
 }
 
-async function readJson(req: HttpRequest): Promise<unknown> {
-  const text = await readBody(req);
+const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+
+function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: empty body');
   try {
     return JSON.parse(text) as unknown;

@@ -21,6 +21,9 @@ import { listenerUrl, type Listener } from './listeners.js';
 import { PushHub, type PushHubOptions } from './push-hub.js';
 import { RestApi, type RestApiOptions } from './rest-api.js';
 import type { ServerSecurity } from './security-config.js';
+import { ServerGuards, limitsFromProperties, type ServerLimits } from './limits.js';
+import { ServerMetrics } from './metrics.js';
+import { HEALTHCHECK_INTERVAL_KEY, HealthCheck } from './health.js';
 
 export interface ServerOptions extends RestApiOptions, PushHubOptions {
   readonly port?: number;
@@ -30,6 +33,10 @@ export interface ServerOptions extends RestApiOptions, PushHubOptions {
   readonly listeners?: readonly Listener[];
   /** Authentication, TLS, CORS (security-config.ts: serverSecurity(properties, listeners)). */
   readonly security?: ServerSecurity;
+  /** Limits over those set in the engine's properties (limits.ts has the keys and defaults). */
+  readonly limits?: Partial<ServerLimits>;
+  /** Minimum ms between two health evaluations (default: ksql.healthcheck.interval.ms, or 5000). */
+  readonly healthCheckIntervalMs?: number;
 }
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
@@ -39,6 +46,8 @@ export class SluiceServer {
   readonly hub: PushHub;
   /** One listening server per listener, in the order of `listeners`. */
   private readonly fronts: { readonly listener: Listener; readonly server: NetServer }[];
+  readonly guards: ServerGuards;
+  readonly metrics: ServerMetrics;
   private readonly http: HttpServer;
   private readonly h2: Http2Server;
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -55,8 +64,14 @@ export class SluiceServer {
     const listeners = options.listeners ?? [{ scheme: 'http', host: options.host ?? '127.0.0.1', port: options.port ?? 8088 }];
     if (listeners.some((l) => l.scheme === 'https') && !security.tls) throw new Error('An https:// listener needs TLS settings (ssl.keystore.location)');
     this.gate = new RequestGate(security.auth, security.cors);
-    this.api = new RestApi(engine, { ...options, ...(security.tls ? { peerTls: security.tls.client } : {}) }, () => (this.fronts[0]!.server.listening ? this.url.replace(/^https?:\/\//, '') : undefined));
-    this.hub = new PushHub(engine, options);
+    // Limits: the engine's properties (the --config file), then maxBufferedBytes, then options.limits.
+    this.guards = new ServerGuards({ ...limitsFromProperties(engine.properties), ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}), ...options.limits });
+    this.metrics = new ServerMetrics(engine, { pushQueries: () => this.guards.pushSlots.active, wsSubscribers: () => this.hub.subscriberCount });
+    const interval = options.healthCheckIntervalMs ?? Number(engine.properties[HEALTHCHECK_INTERVAL_KEY] ?? 5000);
+    const health = new HealthCheck(engine, { intervalMs: interval });
+    const apiOptions = { ...options, guards: this.guards, metrics: this.metrics, health, ...(security.tls ? { peerTls: security.tls.client } : {}) };
+    this.api = new RestApi(engine, apiOptions, () => (this.fronts[0]!.server.listening ? this.url.replace(/^https?:\/\//, '') : undefined));
+    this.hub = new PushHub(engine, { ...options, guards: this.guards, maxBufferedBytes: this.guards.limits.maxBufferedBytes });
     const handler = this.gate.wrap((req: HttpRequest, res: HttpResponse) => this.api.handle(req, res));
     this.http = createHttpServer((req, res) => handler(req as GateRequest, res as unknown as GateResponse));
     this.http.keepAliveTimeout = 30_000;
@@ -128,6 +143,9 @@ export class SluiceServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    // ksql.idle.connection.timeout.seconds: no data either way for that long closes the connection.
+    const idle = this.guards.limits.idleConnectionTimeoutMs;
+    if (idle > 0) socket.setTimeout(idle, () => socket.destroy());
   }
 
   private sniff(socket: Socket): void {
