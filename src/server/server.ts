@@ -75,6 +75,9 @@ export class SluiceServer {
     const handler = this.gate.wrap((req: HttpRequest, res: HttpResponse) => this.api.handle(req, res));
     this.http = createHttpServer((req, res) => handler(req as GateRequest, res as unknown as GateResponse));
     this.http.keepAliveTimeout = 30_000;
+    // Long /inserts-stream and push requests are legitimate: no whole-request deadline (Node's 300 s);
+    // idle connections are closed by ksql.idle.connection.timeout.seconds, slow headers by headersTimeout.
+    this.http.requestTimeout = 0;
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.h2 = createHttp2Server((req, res) => handler(req as unknown as GateRequest, res as unknown as GateResponse));
     this.h2.on('session', (s: ServerHttp2Session) => {
