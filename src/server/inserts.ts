@@ -8,7 +8,8 @@ import type { DataSource } from '../engine/metastore.js';
 import { createSerde } from '../serde/index.js';
 import { ensureWriterSchemas } from '../engine/source-schemas.js';
 import { schemaBinding } from '../engine/context.js';
-import { jsonReader, type Reader } from '../serde/json-read.js';
+import { apiValueReader as jsonReader } from '../serde/json-api.js';
+import type { Reader } from '../serde/json-read.js';
 import { AnalysisError, ExecutionError } from '../errors.js';
 
 export type Inserter = (row: unknown) => Promise<void>;
@@ -25,8 +26,8 @@ export async function createInserter(engine: Engine, target: string): Promise<In
   await ensureWriterSchemas(engine, source.topic, source, source.schema);
   const keySerde = createSerde(source.keyFormat, key, source.keyOptions, true, schemaBinding(engine, source.topic));
   const valueSerde = createSerde(source.valueFormat, value, source.valueOptions, false, schemaBinding(engine, source.topic));
-  const keyReaders: Reader[] = key.map((c) => jsonReader(c.type, false));
-  const valueReaders: Reader[] = value.map((c) => jsonReader(c.type, false));
+  const keyReaders: Reader[] = key.map((c) => jsonReader(c.type));
+  const valueReaders: Reader[] = value.map((c) => jsonReader(c.type));
   const byUpper = new Map<string, { isKey: boolean; index: number }>();
   key.forEach((c, index) => byUpper.set(c.name.toUpperCase(), { isKey: true, index }));
   value.forEach((c, index) => byUpper.set(c.name.toUpperCase(), { isKey: false, index }));
