@@ -24,8 +24,10 @@ export const MAX_LENGTH_PROPERTY = 'sluice.statement.max.length';
  * 200 levels use under a third of Node's default stack in the parser (brackets are its costliest
  * construct: ~860 levels overflow it), which leaves room for the analyzer, the planner re-parsing
  * formatted text (a CASE formats as `(CASE …)`, two levels) and the server's own frames.
+ * 256 KiB: the parser reads number-dense text at roughly 250 KB/s on a slow machine, and parsing
+ * holds the event loop; ordinary statements are far shorter, long string literals parse fast.
  */
-export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxDepth: 200, maxLength: 1_000_000 };
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxDepth: 200, maxLength: 262_144 };
 
 /** No limits: statements Sluice itself stored (command log replay) are read back as they are. */
 export const NO_PARSE_LIMITS: ParseLimits = { maxDepth: Number.POSITIVE_INFINITY, maxLength: Number.POSITIVE_INFINITY };
@@ -51,98 +53,114 @@ export function depthError(limit: number, pos: Pos): ParseError {
   );
 }
 
-const enum Open {
-  Paren = 1,
-  Bracket = 2,
-  Case = 3,
-  TypeAngle = 4,
-  Explain = 5,
-}
+const OPEN_PAREN = 1;
+const OPEN_BRACKET = 2;
+const OPEN_CASE = 3;
+const OPEN_ANGLE = 4; // ARRAY< MAP< STRUCT<
+const OPEN_EXPLAIN = 5;
+
+/**
+ * The tokens the scan needs, found by the regular expression engine (one pass; alternatives of
+ * fixed tokens, so no backtracking): brackets, quotes, comment starts, `->` / `=>` (not type
+ * closers), `;`, and the words that open or close nesting.
+ */
+const SIGNIFICANT = /[()[\];'"`>]|--|\/\*|->|=>|\b(?:CASE|END|EXPLAIN|ARRAY|MAP|STRUCT)\b/gi;
 
 /**
  * The pre-parse scan: refuses a statement longer than maxLength or nested deeper than maxDepth.
  * Strings, quoted identifiers and comments are skipped as the grammar reads them; closers that do
- * not match are ignored (the parser reports those).
+ * not match are ignored (the parser reports those). Linear in the text's length.
  */
 export function checkText(text: string, limits: ParseLimits): void {
   const { maxDepth, maxLength } = limits;
   if (text.length <= maxLength && text.length <= maxDepth) return; // too short to exceed either
-  const stack: Open[] = [];
-  let statementStart = 0;
-  let line = 1;
-  let lineStart = 0;
-  const posAt = (offset: number): Pos => ({ line, column: offset - lineStart + 1, offset });
-  const push = (kind: Open, at: number): void => {
-    stack.push(kind);
-    if (stack.length > maxDepth) throw depthError(maxDepth, posAt(at));
-  };
+  const stack: number[] = [];
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      line++;
-      lineStart = ++i;
-    } else if (c === 39 || c === 34 || c === 96) {
-      // 'string', "identifier", `identifier`; a doubled quote is the quote itself
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === c) {
-          if (text.charCodeAt(i + 1) === c) i += 2;
-          else break;
-        } else {
-          if (d === 10) {
-            line++;
-            lineStart = i + 1;
+  let statementStart = 0;
+  const re = new RegExp(SIGNIFICANT.source, 'gi');
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const at = m.index;
+    const token = m[0];
+    let next = at + token.length;
+    switch (token.charCodeAt(0)) {
+      case 40: // (
+      case 91: // [
+        stack.push(token === '(' ? OPEN_PAREN : OPEN_BRACKET);
+        break;
+      case 41: // )
+      case 93: // ]
+        if (stack.length > 0 && stack[stack.length - 1] === (token === ')' ? OPEN_PAREN : OPEN_BRACKET)) stack.pop();
+        break;
+      case 62: // >
+        if (stack.length > 0 && stack[stack.length - 1] === OPEN_ANGLE) stack.pop();
+        break;
+      case 59: // ;
+        if (next - statementStart > maxLength) throw lengthError(maxLength, next - statementStart);
+        stack.length = 0;
+        statementStart = next;
+        break;
+      case 39: // ' " ` : to the closing quote; a doubled quote is the quote itself
+      case 34:
+      case 96:
+        for (;;) {
+          const close = text.indexOf(token, next);
+          if (close < 0) {
+            next = n;
+            break;
           }
-          i++;
+          if (text.charCodeAt(close + 1) !== token.charCodeAt(0)) {
+            next = close + 1;
+            break;
+          }
+          next = close + 2;
         }
+        break;
+      case 45: // -- (-> needs nothing)
+        if (token === '--') {
+          const nl = text.indexOf('\n', next);
+          next = nl < 0 ? n : nl;
+        }
+        break;
+      case 47: {
+        // /* ... */
+        const close = text.indexOf('*/', next);
+        next = close < 0 ? n : close + 2;
+        break;
       }
-      i++;
-    } else if (c === 45 && text.charCodeAt(i + 1) === 45) {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? n : nl;
-    } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end < 0 ? n : end + 2;
-      for (let j = text.indexOf('\n', i); j >= 0 && j < stop; j = text.indexOf('\n', j + 1)) {
-        line++;
-        lineStart = j + 1;
-      }
-      i = stop;
-    } else if (c === 40 || c === 91) {
-      push(c === 40 ? Open.Paren : Open.Bracket, i);
-      i++;
-    } else if (c === 41 || c === 93) {
-      if (stack.length > 0 && stack[stack.length - 1] === (c === 41 ? Open.Paren : Open.Bracket)) stack.pop();
-      i++;
-    } else if ((c === 45 || c === 61) && text.charCodeAt(i + 1) === 62) {
-      i += 2; // -> and =>, not a closing type bracket
-    } else if (c === 62) {
-      if (stack.length > 0 && stack[stack.length - 1] === Open.TypeAngle) stack.pop();
-      i++;
-    } else if (c === 59) {
-      if (i + 1 - statementStart > maxLength) throw lengthError(maxLength, i + 1 - statementStart);
-      stack.length = 0;
-      statementStart = ++i;
-    } else if (isWordStart(c)) {
-      const start = i;
-      while (i < n && isWordPart(text.charCodeAt(i))) i++;
-      if (i - start <= 7) {
-        const word = text.slice(start, i).toUpperCase();
-        if (word === 'CASE' || word === 'EXPLAIN') push(word === 'CASE' ? Open.Case : Open.Explain, start);
+      case 61: // =>
+        break;
+      default: {
+        const word = token.toUpperCase();
+        if (word === 'CASE') stack.push(OPEN_CASE);
+        else if (word === 'EXPLAIN') stack.push(OPEN_EXPLAIN);
         else if (word === 'END') {
-          if (stack.length > 0 && stack[stack.length - 1] === Open.Case) stack.pop();
-        } else if (word === 'ARRAY' || word === 'MAP' || word === 'STRUCT') {
-          let j = i;
+          if (stack.length > 0 && stack[stack.length - 1] === OPEN_CASE) stack.pop();
+        } else {
+          // ARRAY / MAP / STRUCT open a type bracket when `<` follows
+          let j = next;
           while (j < n && isSpace(text.charCodeAt(j))) j++;
-          if (text.charCodeAt(j) === 60) push(Open.TypeAngle, start);
+          if (text.charCodeAt(j) === 60) {
+            stack.push(OPEN_ANGLE);
+            next = j + 1;
+          }
         }
       }
-    } else i++;
+    }
+    if (stack.length > maxDepth) throw depthError(maxDepth, positionOf(text, at));
+    re.lastIndex = next;
   }
   if (n - statementStart > maxLength) throw lengthError(maxLength, n - statementStart);
+}
+
+/** Line and column (1-based) of an offset; computed once, for the error. */
+function positionOf(text: string, offset: number): Pos {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1, offset };
 }
 
 function lengthError(limit: number, length: number): ParseError {
@@ -153,8 +171,6 @@ function lengthError(limit: number, length: number): ParseError {
 }
 
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
-const isWordStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isWordPart = (c: number): boolean => isWordStart(c) || (c >= 48 && c <= 57) || c === 64;
 
 /**
  * The tree's depth, counted in nodes (objects with a `kind`), iteratively. Refuses a tree deeper

@@ -22,6 +22,8 @@ export type Reader = (v: unknown) => unknown;
 
 /** 2^53: below it a JSON.parse number is the token's exact value. */
 const EXACT = 9007199254740992;
+/** 2^63, the double nearest Long.MIN_VALUE and Long.MAX_VALUE. */
+const LONG_BOUND = 9223372036854775808;
 
 /** Thrown by fast-path readers when the record must be re-read with number texts kept. */
 export const NEED_EXACT: unique symbol = Symbol('NEED_EXACT');
@@ -101,9 +103,11 @@ export function jsonReader(t: SqlType, exact: boolean): Reader {
       const target = t.kind;
       return (v) => {
         if (v === null || v === undefined) return null;
-        // Out of the exact range (1e400, 2^70) the number's text gives Java's longValue: its low 64 bits.
+        // A BIGINT is a double here, so up to ±2^63 (Long.MAX_VALUE's double, what Sluice itself
+        // writes for it) the nearest double is the value. Past it (1e400, 2^70) the number's text
+        // gives Java's longValue: its low 64 bits.
         if (typeof v === 'number') {
-          if (v > -EXACT && v < EXACT) return Math.trunc(v);
+          if (v >= -LONG_BOUND && v <= LONG_BOUND) return Math.trunc(v);
           throw NEED_EXACT;
         }
         if (typeof v === 'string') {
@@ -111,7 +115,10 @@ export function jsonReader(t: SqlType, exact: boolean): Reader {
           if (n === undefined) throw cannotCoerce(target);
           return n;
         }
-        if (v instanceof JsonNumber) return javaIntegralBits(v.text, 64);
+        if (v instanceof JsonNumber) {
+          const d = Number(v.text);
+          return d >= -LONG_BOUND && d <= LONG_BOUND ? Math.trunc(d) : javaIntegralBits(v.text, 64);
+        }
         throw cannotConvert(v, target);
       };
     }
