@@ -12,7 +12,7 @@ import { substituteVariables } from '../src/parser/variables.js';
 import type { Statement } from '../src/parser/ast.js';
 import { RestClient, RestClientError, type RunningQuery } from './rest-client.js';
 import { RowPrinter, renderEntity, schemaColumnNames } from './format-entity.js';
-import { splitStatements } from './statement-splitter.js';
+import { splitStatements } from '../src/parser/statement-splitter.js';
 
 export type OutputFormat = 'TABULAR' | 'JSON';
 

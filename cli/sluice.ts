@@ -15,7 +15,7 @@ import { Command } from 'commander';
 import { Engine } from '../src/engine/engine.js';
 import { SluiceError, ParseError } from '../src/errors.js';
 import { renderResult } from './format-result.js';
-import { splitStatements } from './statement-splitter.js';
+import { splitStatements } from '../src/parser/statement-splitter.js';
 import { Repl, type OutputFormat } from './repl.js';
 import { runServer } from './server-command.js';
 import { userCommand } from './user-command.js';

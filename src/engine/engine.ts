@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Statement } from '../parser/ast.js';
 import { parseStatements } from '../parser/parse.js';
+import { NO_PARSE_LIMITS, parseLimits } from '../parser/limits.js';
 import { substituteVariables } from '../parser/variables.js';
 import type { Log } from '../storage/log/log.js';
 import { openEmbeddedLog } from '../storage/log/embedded/index.js';
@@ -121,7 +122,7 @@ export class Engine implements EngineContext {
       for (const cmd of commands) {
         try {
           const props = { ...this.properties, ...cmd.properties };
-          const statements = parseStatements(cmd.statement);
+          const statements = parseStatements(cmd.statement, { limits: NO_PARSE_LIMITS });
           const st = statements[0];
           if (cmd.plan && statements.length === 1 && st && (st.kind === 'CreateAsSelect' || st.kind === 'InsertInto')) await runStoredPlan(this, st.text, cmd.plan, props);
           else for (const s of statements) await this.executeStatement(s, props, cmd.plan);
@@ -164,7 +165,8 @@ export class Engine implements EngineContext {
   async execute(sql: string, options: ExecuteOptions = {}): Promise<StatementResult[]> {
     const text = options.variables && options.variables.size > 0 ? substituteVariables(sql, options.variables) : sql;
     const props = { ...this.properties, ...(options.properties ?? {}) };
-    const statements = parseStatements(text);
+    // The server's limits, not the request's: a client must not raise them.
+    const statements = parseStatements(text, { limits: parseLimits(this.properties) });
     return this.exclusive(async () => {
       const results: StatementResult[] = [];
       for (const st of statements) results.push(await this.executeStatement(st, props));

@@ -64,9 +64,14 @@ export function createSourceDecoder(source: DataSource, onError: RecordErrorSink
       const row = new Array<unknown>(width);
       try {
         if (intoRow) {
-          if (!valueSerde.deserializeInto!(record.value, row, nKey)) for (let v = 0; v < nValue; v++) row[nKey + v] = null;
+          if (!valueSerde.deserializeInto!(record.value, row, nKey)) {
+            // No value, or one that deserializes to null (JSON `null`): a tombstone either way, as in ksqlDB.
+            for (let v = 0; v < nValue; v++) row[nKey + v] = null;
+            this.valueIsNull = true;
+          }
         } else {
           value = valueSerde.deserialize(record.value);
+          if (value === null) this.valueIsNull = true;
           for (let v = 0; v < nValue; v++) row[nKey + v] = value === null ? null : (value[v] ?? null);
         }
       } catch (e) {

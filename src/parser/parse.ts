@@ -8,10 +8,13 @@ import { AnalysisError, ParseError } from '../errors.js';
 import type { Expr, Pos, Statement, TypeNode } from './ast.js';
 import { parse as pegParse, SyntaxError as PegSyntaxError } from './generated/ksql-parser.js';
 import type { Expectation } from './generated/ksql-parser.js';
+import { checkText, checkTreeDepth, DEFAULT_PARSE_LIMITS, MAX_DEPTH_PROPERTY, type ParseLimits } from './limits.js';
 
 export interface ParseOptions {
   /** Also accept the assertion statements of ksqlDB's SQL test files (ASSERT VALUES/NULL VALUES/STREAM/TABLE). */
   readonly testStatements?: boolean;
+  /** Nesting and length limits (limits.ts); default DEFAULT_PARSE_LIMITS. */
+  readonly limits?: ParseLimits;
 }
 
 /**
@@ -19,14 +22,22 @@ export interface ParseOptions {
  * its own text and its position in the script.
  */
 export function parseStatements(text: string, options: ParseOptions = {}): Statement[] {
+  const limits = options.limits ?? DEFAULT_PARSE_LIMITS;
+  checkText(text, limits);
   const statements = run(text, 'Script', options) as Statement[];
-  for (const statement of statements) validateStatement(statement);
+  for (const statement of statements) {
+    checkTreeDepth(statement, limits.maxDepth);
+    validateStatement(statement);
+  }
   return statements;
 }
 
 /** Parses exactly one statement. */
 export function parseStatement(text: string, options: ParseOptions = {}): Statement {
+  const limits = options.limits ?? DEFAULT_PARSE_LIMITS;
+  checkText(text, limits);
   const statement = run(text, 'SingleStatementOnly', options) as Statement;
+  checkTreeDepth(statement, limits.maxDepth);
   validateStatement(statement);
   return statement;
 }
@@ -46,8 +57,15 @@ function run(text: string, startRule: StartRule, options: ParseOptions): unknown
     return pegParse(text, { startRule, testStatements: options.testStatements === true });
   } catch (e) {
     if (e instanceof PegSyntaxError) throw toParseError(e, text);
+    // The last resort behind checkText: nesting it does not count (it cannot know every construct).
+    if (isStackOverflow(e)) throw new ParseError(`Statement nesting is too deep to parse (${MAX_DEPTH_PROPERTY})`, ORIGIN);
     throw e;
   }
+}
+
+/** A JavaScript stack overflow (V8's RangeError), which nesting too deep for a recursive walk causes. */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && e.message.includes('call stack');
 }
 
 // ---------------------------------------------------------------------------------------------

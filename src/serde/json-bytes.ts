@@ -94,7 +94,9 @@ const putInteger: ByteWriter = (v) => {
     }
     return putDigits(v);
   }
-  putText('' + (v as number));
+  // ±Infinity / NaN (BIGINT arithmetic past 2^1024) have no JSON text: null, never invalid JSON.
+  if (typeof v !== 'number' || !Number.isFinite(v)) return putAscii(NULL);
+  putText('' + v);
 };
 
 const putBoolean: ByteWriter = (v) => {

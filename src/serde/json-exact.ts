@@ -24,9 +24,19 @@ export function parseExact(text: string): ExactJson {
   return v;
 }
 
+/** Jackson's default StreamReadConstraints nesting limit; the parser below is recursive. */
+export const MAX_JSON_DEPTH = 1000;
+
 class Parser {
   i = 0;
+  depth = 0;
   constructor(readonly s: string) {}
+
+  enter(): void {
+    if (++this.depth > MAX_JSON_DEPTH) {
+      throw new SyntaxError(`Document nesting depth (${this.depth}) exceeds the maximum allowed (${MAX_JSON_DEPTH}, from \`StreamReadConstraints.getMaxNestingDepth()\`)`);
+    }
+  }
 
   fail(): never {
     throw new SyntaxError(
@@ -59,10 +69,12 @@ class Parser {
 
   object(): { [k: string]: ExactJson } {
     const o: { [k: string]: ExactJson } = {};
+    this.enter();
     this.i++;
     this.ws();
     if (this.s.charCodeAt(this.i) === 125) {
       this.i++;
+      this.depth--;
       return o;
     }
     for (;;) {
@@ -77,17 +89,19 @@ class Parser {
       Object.defineProperty(o, k, { value: this.value(), enumerable: true, writable: true, configurable: true });
       this.ws();
       const c = this.s.charCodeAt(this.i++);
-      if (c === 125) return o;
+      if (c === 125) return this.depth--, o;
       if (c !== 44) (this.i--, this.fail());
     }
   }
 
   array(): ExactJson[] {
     const a: ExactJson[] = [];
+    this.enter();
     this.i++;
     this.ws();
     if (this.s.charCodeAt(this.i) === 93) {
       this.i++;
+      this.depth--;
       return a;
     }
     for (;;) {
@@ -95,7 +109,7 @@ class Parser {
       a.push(this.value());
       this.ws();
       const c = this.s.charCodeAt(this.i++);
-      if (c === 93) return a;
+      if (c === 93) return this.depth--, a;
       if (c !== 44) (this.i--, this.fail());
     }
   }

@@ -16,9 +16,14 @@
 import { Decimal } from '../types/decimal.js';
 import type { SqlType, StructField } from '../types/sql-type.js';
 import { JsonNumber } from './json-exact.js';
-import { connectTypeText, decodeBase64, isDecimalText, jsonNumberText, parseJavaDouble, parseJavaInt, parseJavaLong } from './text.js';
+import { connectTypeText, decodeBase64, isDecimalText, javaIntegralBits, jsonNumberText, parseJavaDouble, parseJavaInt, parseJavaLong } from './text.js';
 
 export type Reader = (v: unknown) => unknown;
+
+/** 2^53: below it a JSON.parse number is the token's exact value. */
+const EXACT = 9007199254740992;
+/** 2^63, the double nearest Long.MIN_VALUE and Long.MAX_VALUE. */
+const LONG_BOUND = 9223372036854775808;
 
 /** Thrown by fast-path readers when the record must be re-read with number texts kept. */
 export const NEED_EXACT: unique symbol = Symbol('NEED_EXACT');
@@ -47,7 +52,7 @@ export function nodeName(v: unknown): string {
   if (v instanceof JsonNumber) {
     if (!v.integral) return 'DecimalNode';
     const n = Number(v.text);
-    return n >= -2147483648 && n <= 2147483647 ? 'IntNode' : BigInt(v.text) <= 9223372036854775807n && BigInt(v.text) >= -9223372036854775808n ? 'LongNode' : 'BigIntegerNode';
+    return n >= -2147483648 && n <= 2147483647 ? 'IntNode' : parseJavaLong(v.text) !== undefined ? 'LongNode' : 'BigIntegerNode';
   }
   return Array.isArray(v) ? 'ArrayNode' : 'ObjectNode';
 }
@@ -78,13 +83,18 @@ export function jsonReader(t: SqlType, exact: boolean): Reader {
       const target = t.kind;
       return (v) => {
         if (v === null || v === undefined) return null;
-        if (typeof v === 'number') return v | 0;
+        // Truncated, then the low 32 bits (ToInt32 is Java's intValue for exact numbers); beyond
+        // 2^53 JSON.parse has rounded the number: re-read its text.
+        if (typeof v === 'number') {
+          if (v > -EXACT && v < EXACT) return v | 0;
+          throw NEED_EXACT;
+        }
         if (typeof v === 'string') {
           const n = parseJavaInt(v);
           if (n === undefined) throw cannotCoerce(target);
           return n;
         }
-        if (v instanceof JsonNumber) return Number(v.text) | 0;
+        if (v instanceof JsonNumber) return javaIntegralBits(v.text, 32);
         throw cannotConvert(v, target);
       };
     }
@@ -93,13 +103,22 @@ export function jsonReader(t: SqlType, exact: boolean): Reader {
       const target = t.kind;
       return (v) => {
         if (v === null || v === undefined) return null;
-        if (typeof v === 'number') return Math.trunc(v);
+        // A BIGINT is a double here, so up to ±2^63 (Long.MAX_VALUE's double, what Sluice itself
+        // writes for it) the nearest double is the value. Past it (1e400, 2^70) the number's text
+        // gives Java's longValue: its low 64 bits.
+        if (typeof v === 'number') {
+          if (v >= -LONG_BOUND && v <= LONG_BOUND) return Math.trunc(v);
+          throw NEED_EXACT;
+        }
         if (typeof v === 'string') {
           const n = parseJavaLong(v);
           if (n === undefined) throw cannotCoerce(target);
           return n;
         }
-        if (v instanceof JsonNumber) return Math.trunc(Number(v.text));
+        if (v instanceof JsonNumber) {
+          const d = Number(v.text);
+          return d >= -LONG_BOUND && d <= LONG_BOUND ? Math.trunc(d) : javaIntegralBits(v.text, 64);
+        }
         throw cannotConvert(v, target);
       };
     }

@@ -18,7 +18,9 @@ import { javaDouble } from './text.js';
 export type Writer = (v: unknown) => string;
 
 const writeBoolean: Writer = (v) => (v == null ? 'null' : v ? 'true' : 'false');
-const writeInteger: Writer = (v) => (v == null ? 'null' : '' + (v as number));
+// A BIGINT is a JS number: arithmetic past 2^1024 gives ±Infinity, which JSON has no text for.
+// Written as null rather than as invalid JSON.
+const writeInteger: Writer = (v) => (v == null || !Number.isFinite(v) ? 'null' : '' + (v as number));
 /** Characters JSON.stringify escapes (any surrogate, to leave lone ones to it). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 // Most strings need no escaping; quoting them by hand skips JSON.stringify's generic entry

@@ -3,6 +3,7 @@
  * may instead be the bare JSON value (WRAP_SINGLE_VALUE=false; the default for a single key
  * column). See json-read.ts / json-write.ts for the per-type rules.
  */
+import { isUtf8 } from 'node:buffer';
 import { AnalysisError } from '../errors.js';
 import type { SqlType } from '../types/sql-type.js';
 import type { Column } from '../types/schema.js';
@@ -102,6 +103,9 @@ export function createJsonSerde(columns: readonly Column[], options: FormatOptio
 
   function read(bytes: Buffer, out: unknown[], at: number): boolean {
     const text = bytes.toString();
+    // toString() substitutes U+FFFD for malformed UTF-8, where Jackson fails the record. Only a
+    // text holding U+FFFD can come from malformed bytes, so the check is skipped for the rest.
+    if (text.includes('\uFFFD') && !isUtf8(bytes)) throw failure(invalidUtf8(bytes));
     let tree: unknown;
     try {
       tree = JSON.parse(text);
@@ -120,6 +124,22 @@ export function createJsonSerde(columns: readonly Column[], options: FormatOptio
       throw toSerdeError(e, failure);
     }
   }
+}
+
+/** Jackson's message for the first malformed byte. */
+function invalidUtf8(bytes: Buffer): string {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len === 0) return `Invalid UTF-8 start byte 0x${b.toString(16).padStart(2, '0')}`;
+    for (let j = 1; j < len; j++) {
+      const c = bytes[i + j];
+      if (c === undefined || (c & 0xc0) !== 0x80) return `Invalid UTF-8 middle byte 0x${(c ?? 0).toString(16).padStart(2, '0')}`;
+    }
+    if (!isUtf8(bytes.subarray(i, i + len))) return `Invalid UTF-8 middle byte 0x${bytes[i + 1]!.toString(16).padStart(2, '0')}`;
+    i += len;
+  }
+  return 'Invalid UTF-8';
 }
 
 function toSerdeError(e: unknown, failure: (msg: string) => SerdeError): unknown {

@@ -20,14 +20,51 @@ export function parseJavaInt(s: string): number | undefined {
   return n >= -2147483648 && n <= 2147483647 ? n : undefined;
 }
 
-/** Long.parseLong: optional sign and ASCII digits, int64 range (the value kept as a JS number). */
+/**
+ * Long.parseLong: optional sign and ASCII digits, int64 range (the value kept as a JS number). The
+ * range is checked on the digit count first: a megabyte of digits must not go through BigInt.
+ */
 export function parseJavaLong(s: string): number | undefined {
   if (!INT_TEXT.test(s)) return undefined;
   if (s.length > 18) {
+    let i = s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45 ? 1 : 0;
+    while (i < s.length - 1 && s.charCodeAt(i) === 48) i++;
+    if (s.length - i > 19) return undefined;
     const b = BigInt(s);
     if (b > 9223372036854775807n || b < -9223372036854775808n) return undefined;
   }
   return Number(s);
+}
+
+const NUMBER_TOKEN = /^(-?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * The low `bits` bits of a JSON number token's integral part, as a signed number: Java's
+ * BigDecimal/BigInteger intValue() (32) and longValue() (64), which is what Jackson gives ksqlDB
+ * for an INTEGER or BIGINT column read from a number out of range (1e400 → 0, 2^64 + 1 → 1).
+ * Linear in the token's length; no BigInt of the whole number.
+ */
+export function javaIntegralBits(token: string, bits: 32 | 64): number {
+  const m = NUMBER_TOKEN.exec(token);
+  if (m === null) return 0;
+  let digits = m[2]! + (m[3] ?? '');
+  const exp = m[4] === undefined ? 0 : Number(m[4]);
+  const shift = exp - (m[3] ?? '').length; // value = digits × 10^shift
+  // 10^shift has 2^shift as a factor: with shift ≥ bits the low bits are all zero.
+  if (shift >= bits) return 0;
+  if (shift < 0) {
+    if (-shift >= digits.length) return 0;
+    digits = digits.slice(0, digits.length + shift);
+  }
+  const mask = (1n << BigInt(bits)) - 1n;
+  let r = 0n;
+  for (let i = 0; i < digits.length; i += 15) {
+    const chunk = digits.slice(i, i + 15);
+    r = (r * 10n ** BigInt(chunk.length) + BigInt(chunk)) & mask;
+  }
+  if (shift > 0) r = (r * 10n ** BigInt(shift)) & mask;
+  if (m[1] === '-') r = -r & mask;
+  return Number(BigInt.asIntN(bits, r));
 }
 
 /** Double.parseDouble: surrounding control/space chars allowed, NaN/Infinity, f/d suffix. */
@@ -71,11 +108,21 @@ export function jsonNumberText(token: string): string {
   return sign + mant + 'E' + (adjusted > 0 ? '+' : '') + adjusted;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** Strict base64 (padding required), as Jackson's default variant expects. */
 export function decodeBase64(s: string): Buffer | undefined {
-  return BASE64.test(s) ? Buffer.from(s, 'base64') : undefined;
+  return isStrictBase64(s) ? Buffer.from(s, 'base64') : undefined;
+}
+
+/** A loop, not a regular expression: the regex overflowed V8's stack on values of a few megabytes. */
+function isStrictBase64(s: string): boolean {
+  const n = s.length;
+  if (n % 4 !== 0) return false;
+  const pad = n === 0 ? 0 : s.charCodeAt(n - 1) !== 61 ? 0 : s.charCodeAt(n - 2) === 61 ? 2 : 1;
+  for (let i = 0; i < n - pad; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47)) return false;
+  }
+  return true;
 }
 
 /** "`K` INTEGER KEY" / "`V` STRING": ksqlDB's column text in format error messages. */

@@ -6,10 +6,11 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { parseStatements } from '../parser/parse.js';
+import { parseLimits } from '../parser/limits.js';
 import { substituteVariables } from '../parser/variables.js';
 import type { Statement } from '../parser/ast.js';
 import { ParseError } from '../errors.js';
-import { splitStatements } from '../../cli/statement-splitter.js';
+import { splitStatements } from '../parser/statement-splitter.js';
 import { describeFunction, toEntity, type Entity, type EntityContext } from './entities.js';
 import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
 
@@ -43,20 +44,24 @@ export async function runKsqlRequest(engine: Engine, req: KsqlRequest, ctx: Enti
   const entities: Entity[] = [];
   // Parse the whole request first so a syntax error reports its position in the request text.
   // Statements that reference variables are parsed again after substitution.
+  const limits = parseLimits(engine.properties);
   const pieces = splitStatements(req.ksql);
   if (pieces.length === 0) return entities;
   let lineOffset = 0;
+  let countedTo = 0;
   let searchFrom = 0;
   for (const piece of pieces) {
     const at = req.ksql.indexOf(piece, searchFrom);
     if (at >= 0) {
-      lineOffset = countLines(req.ksql, at);
+      // Lines counted on from the previous piece's start: the request is read once, not once per statement.
+      lineOffset += countLines(req.ksql, countedTo, at);
+      countedTo = at;
       searchFrom = at + piece.length;
     }
     const text = variables.size > 0 ? substituteVariables(piece, variables) : piece;
     let st: Statement;
     try {
-      const parsed = parseStatements(text);
+      const parsed = parseStatements(text, { limits });
       if (parsed.length !== 1) throw new ParseError('Expected one statement', { line: 1, column: 0, offset: 0 });
       st = parsed[0]!;
     } catch (e) {
@@ -110,9 +115,10 @@ export async function runKsqlRequest(engine: Engine, req: KsqlRequest, ctx: Enti
   return entities;
 }
 
-function countLines(text: string, upTo: number): number {
+/** Line breaks in text[from, upTo). */
+function countLines(text: string, from: number, upTo: number): number {
   let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < upTo; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < upTo; i = text.indexOf('\n', i + 1)) n++;
   return n;
 }
 

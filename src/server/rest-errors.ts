@@ -4,6 +4,8 @@
  * Codes are the HTTP status × 100 + n, as ksqlDB's Errors class.
  */
 import { AnalysisError, ExecutionError, ParseError, SluiceError } from '../errors.js';
+import { DEFAULT_PARSE_LIMITS, MAX_DEPTH_PROPERTY } from '../parser/limits.js';
+import { isStackOverflow } from '../parser/parse.js';
 
 export const ERROR_CODES = {
   BAD_REQUEST: 40000,
@@ -52,6 +54,13 @@ export function toRestError(e: unknown, statementText?: string, entities: readon
     return RestError.statement(ERROR_CODES.BAD_STATEMENT, message, text ?? '', entities);
   }
   if (e instanceof SyntaxError) return RestError.generic(400, ERROR_CODES.BAD_REQUEST, `Invalid JSON in request: ${e.message}`);
+  // The last resort behind the parser's limits: a statement nested deeper than some recursive
+  // step can follow is the statement's fault, not the server's.
+  if (isStackOverflow(e)) {
+    const text = statementText?.trim() ?? '';
+    const message = `Statement nesting is too deep (${MAX_DEPTH_PROPERTY} is ${DEFAULT_PARSE_LIMITS.maxDepth} by default)`;
+    return RestError.statement(ERROR_CODES.BAD_STATEMENT, text ? `${message}\n\nStatement: ${text}` : message, text, entities);
+  }
   const msg = e instanceof Error ? e.message : String(e);
   return new RestError(500, { '@type': 'generic_error', error_code: ERROR_CODES.SERVER_ERROR, message: msg, ...(statementText !== undefined ? { statementText, entities } : {}) });
 }
