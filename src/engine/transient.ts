@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AliasedSource, Expr, Query, Statement } from '../parser/ast.js';
 import { parseStatements } from '../parser/parse.js';
+import { parseLimits } from '../parser/limits.js';
 import { substituteVariables } from '../parser/variables.js';
 import { analyzeQuery } from '../analyzer/query.js';
 import { fromSources, type AnalyzedQuery } from '../analyzer/analysis.js';
@@ -60,9 +61,10 @@ export interface TransientPlan {
   readonly lookupKeys?: readonly unknown[];
 }
 
-export function parseSelect(sql: string, options: ExecuteOptions): Statement & { kind: 'Select' } {
+/** The one SELECT of `sql`, parsed with the limits of the engine's (server's) properties. */
+export function parseSelect(engine: EngineContext, sql: string, options: ExecuteOptions): Statement & { kind: 'Select' } {
   const text = options.variables && options.variables.size > 0 ? substituteVariables(sql, options.variables) : sql;
-  const statements = parseStatements(text);
+  const statements = parseStatements(text, { limits: parseLimits(engine.properties) });
   if (statements.length !== 1 || statements[0]!.kind !== 'Select') throw new AnalysisError('Expected exactly one SELECT statement.');
   return statements[0] as Statement & { kind: 'Select' };
 }
@@ -101,7 +103,7 @@ export function planTransient(engine: EngineContext, query: Query, props: Props,
  * rows to `sink`. Pull queries over streams scan the topic's current content.
  */
 export async function executeQuery(engine: EngineContext, sql: string, sink: RowSink, options: ExecuteOptions): Promise<TransientQueryHandle> {
-  const st = parseSelect(sql, options);
+  const st = parseSelect(engine, sql, options);
   const props = { ...engine.properties, ...(options.properties ?? {}) };
   const from = st.query.from;
   const first = from.kind === 'Source' ? engine.metastore.getSource((from as AliasedSource).name) : undefined;
@@ -205,7 +207,7 @@ export async function pullRoute(engine: EngineContext, sql: string, options: Exe
   if (!log.describeGroup) return undefined;
   let st: Statement & { kind: 'Select' };
   try {
-    st = parseSelect(sql, options);
+    st = parseSelect(engine, sql, options);
   } catch {
     return undefined; // executeQuery reports the error
   }
