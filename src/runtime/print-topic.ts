@@ -18,6 +18,8 @@ export interface PrintSink {
   onRecord(line: string): void;
   /** A poll of about a second found nothing. */
   onIdle?(): void;
+  /** A poll found nothing new: every record present so far has been printed. */
+  onCaughtUp?(): void;
   onEnd(reason: PrintEndReason): void;
   onError(error: Error): void;
 }
@@ -137,6 +139,7 @@ export function runPrint(spec: PrintSpec, sink: PrintSink): PrintHandle {
         const batch = (await consumer.poll(MAX_POLL_RECORDS, POLL_MS)).filter((r) => r.topic === spec.topic);
         if (stopped) break;
         if (batch.length === 0) {
+          sink.onCaughtUp?.();
           if (Date.now() - idleSince >= IDLE_MS) {
             idleSince = Date.now();
             sink.onIdle?.();

@@ -24,6 +24,8 @@ export interface RowSink {
   onRow(values: readonly unknown[]): void;
   onEnd(reason: EndReason): void;
   onError(error: Error): void;
+  /** A push query's poll found nothing new: every record present so far has been processed. */
+  onCaughtUp?(): void;
 }
 
 export interface TransientQueryHandle {
@@ -133,7 +135,11 @@ export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): Tran
         }
         return end('Query Completed');
       }
-      while (!stopped) await process(await consumer!.poll(1000, 100));
+      while (!stopped) {
+        const records = await consumer!.poll(1000, 100);
+        if (records.length > 0) await process(records);
+        else if (!stopped) sink.onCaughtUp?.();
+      }
     } catch (e) {
       if (!ended) {
         ended = stopped = true;
