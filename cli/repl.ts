@@ -1,28 +1,36 @@
 /**
- * The interactive CLI over the REST API (ksql-CLI style): statements accumulate until `;` outside
- * quotes and comments; SET/UNSET/DEFINE/UNDEFINE are kept in the session and sent with every
- * request; SELECT/PRINT stream through /query until their LIMIT or Ctrl-C ("Query terminated");
- * local commands: help, exit, history, output JSON|TABULAR, server <url>, spool <file>|OFF,
- * RUN SCRIPT '<file>';.
+ * The interactive CLI (ksql-CLI style), over a server's REST API or on the embedded engine (see
+ * backend.ts): statements accumulate until `;` outside quotes and comments; SET/UNSET/DEFINE/
+ * UNDEFINE are kept in the session and sent with every request; SELECT and PRINT stream until
+ * their LIMIT or Ctrl-C ("Query terminated", "Topic printing ceased"); Tab completes keywords and
+ * the names of streams, tables, columns and functions; local commands: help, exit, history,
+ * output JSON|TABULAR, server <url>, spool <file>|OFF, RUN SCRIPT '<file>';.
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { parseStatements } from '../src/parser/parse.js';
 import { substituteVariables } from '../src/parser/variables.js';
 import type { Statement } from '../src/parser/ast.js';
-import { RestClient, RestClientError, type RunningQuery } from './rest-client.js';
-import { RowPrinter, renderEntity, schemaColumnNames } from './format-entity.js';
+import { RestClientError, type RunningQuery } from './rest-client.js';
+import { renderEntity } from './format-entity.js';
+import { QueryPrinter, type OutputFormat } from './format-query.js';
 import { splitStatements } from '../src/parser/statement-splitter.js';
+import { RestBackend, type Backend } from './backend.js';
+import { Completer, changesNames } from './completion.js';
 
-export type OutputFormat = 'TABULAR' | 'JSON';
+export type { OutputFormat } from './format-query.js';
 
 export interface ReplOptions {
-  readonly server: string;
+  /** The server's URL (a RestBackend), unless `backend` is given. */
+  readonly server?: string;
+  readonly backend?: Backend;
   readonly output?: OutputFormat;
   /** File of past statements (default ~/.sluice_history); '' disables history. */
   readonly historyFile?: string;
   readonly out?: (text: string) => void;
   readonly err?: (text: string) => void;
+  /** Terminal width for query tables (default: stdout's, when it is a terminal). */
+  readonly columns?: number;
 }
 
 const HELP = `
@@ -40,7 +48,8 @@ Local commands:
 `;
 
 export class Repl {
-  readonly client: RestClient;
+  readonly backend: Backend;
+  readonly completer: Completer;
   output: OutputFormat;
   readonly properties: Record<string, string> = {};
   readonly variables: Record<string, string> = {};
@@ -51,9 +60,12 @@ export class Repl {
   private readonly history: string[] = [];
   private readonly outFn: (text: string) => void;
   private readonly errFn: (text: string) => void;
+  private readonly columns: number | undefined;
 
   constructor(options: ReplOptions) {
-    this.client = new RestClient(options.server);
+    this.backend = options.backend ?? new RestBackend(options.server ?? 'http://localhost:8088');
+    this.completer = new Completer(() => this.backend.names());
+    this.columns = options.columns ?? (process.stdout.isTTY ? process.stdout.columns : undefined);
     this.output = options.output ?? 'TABULAR';
     this.historyFile = options.historyFile ?? `${process.env['HOME'] ?? '.'}/.sluice_history`;
     this.outFn = options.out ?? ((t) => process.stdout.write(t + '\n'));
@@ -120,10 +132,12 @@ export class Repl {
         case 'RunScript':
           return await this.runScript(st.path);
         case 'Select':
+          return await this.runQuery(text, st.query.emit === 'CHANGES' ? 'push' : 'pull');
         case 'Print':
-          return await this.runQuery(text);
+          return await this.runPrint(text);
         default: {
-          const entities = await this.client.ksql(text, this.session());
+          if (changesNames(text)) this.completer.invalidate();
+          const entities = await this.backend.ksql(text, this.session());
           for (const e of entities) this.print(this.output === 'JSON' ? JSON.stringify(e, null, 2) : renderEntity(e));
           return true;
         }
@@ -143,35 +157,50 @@ export class Repl {
       if (this.output === 'JSON') this.printError(JSON.stringify(e.body, null, 2));
       else this.printError(e.body.message);
     } else if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
-      this.printError(`Could not connect to the server at ${this.client.server}: connection refused.`);
+      this.printError(`Could not connect to the server at ${this.backend.target}: connection refused.`);
     } else this.printError(`Error: ${(e as Error).message}`);
   }
 
-  private async runQuery(text: string): Promise<boolean> {
-    const printer = new RowPrinter();
-    let final: string | undefined;
-    this.interrupted = false;
-    const q = this.client.query(text, this.session(), {
-      onHeader: (h) => {
-        if (this.output === 'JSON') this.print(JSON.stringify({ header: h }));
-        else this.print(printer.header(schemaColumnNames(h.schema)));
-      },
-      onRow: (r) => this.print(this.output === 'JSON' ? JSON.stringify({ row: r }) : printer.row(r.columns, r.tombstone === true)),
-      onFinal: (m) => {
-        final = m;
-      },
-    });
-    this.running = q;
+  /** "Press CTRL-C to interrupt", for what runs until interrupted (push queries, PRINT), on a terminal. */
+  private interruptHint(): void {
     if (process.stdin.isTTY) this.printError('Press CTRL-C to interrupt');
+  }
+
+  private async run(q: RunningQuery): Promise<void> {
+    this.running = q;
     try {
       await q.done;
     } finally {
       this.running = undefined;
     }
-    if (this.output === 'TABULAR') this.print(printer.footer());
-    if (this.interrupted) this.print('Query terminated');
-    else if (final === 'Limit Reached') this.print(`Limit Reached\nQuery terminated`);
-    else if (final !== undefined) this.print(final);
+  }
+
+  private async runQuery(text: string, kind: 'push' | 'pull'): Promise<boolean> {
+    const printer = new QueryPrinter((t) => this.print(t), this.output, kind, this.columns);
+    let final: string | undefined;
+    this.interrupted = false;
+    const q = this.backend.query(text, this.session(), {
+      onHeader: (h) => printer.header(h),
+      onRow: (r) => printer.row(r),
+      onFinal: (m) => {
+        final = m;
+      },
+    });
+    if (kind === 'push') this.interruptHint();
+    await this.run(q);
+    printer.finish();
+    // ksqlDB's CLI ends every query with "Query terminated", after the final message if any.
+    if (final !== undefined && final !== 'Query Terminated' && !this.interrupted) this.print(final);
+    this.print('Query terminated');
+    return true;
+  }
+
+  private async runPrint(text: string): Promise<boolean> {
+    this.interrupted = false;
+    const q = this.backend.print(text, this.session(), (line) => this.print(line));
+    this.interruptHint();
+    await this.run(q);
+    this.print('Topic printing ceased');
     return true;
   }
 
@@ -206,8 +235,12 @@ export class Repl {
         }
         return true;
       case 'server':
-        if (arg !== '') this.client.server = arg;
-        this.print(`Server: ${this.client.server}`);
+        if (!(this.backend instanceof RestBackend)) {
+          this.printError('The embedded shell has no server.');
+          return false;
+        }
+        if (arg !== '') this.backend.client.server = arg;
+        this.print(`Server: ${this.backend.client.server}`);
         return true;
       case 'spool':
         if (arg === '' || /^off$/i.test(arg)) this.spool = undefined;
@@ -238,10 +271,16 @@ export class Repl {
   async interactive(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
     const terminal = Boolean((input as { isTTY?: boolean }).isTTY);
     // Before the readline interface exists: lines read while nothing iterates it would be lost.
-    const info = await this.client.get('/info').catch(() => undefined);
-    const version = (info as { KsqlServerInfo?: { version?: string } } | undefined)?.KsqlServerInfo?.version;
-    this.print(version ? `Connected to ${this.client.server} (server version ${version}). Type 'help' for help, Ctrl-D to exit.` : `Could not reach ${this.client.server}; statements will fail until it is up.`);
-    const rl: Interface = createInterface({ input, output, terminal, prompt: 'sluice> ', history: [...this.history].reverse(), historySize: 1000 });
+    this.print(await this.backend.banner());
+    const rl: Interface = createInterface({
+      input,
+      output,
+      terminal,
+      prompt: 'sluice> ',
+      history: [...this.history].reverse(),
+      historySize: 1000,
+      ...(terminal ? { completer: this.completer.readline } : {}),
+    });
     const onInterrupt = () => {
       if (this.interrupt()) return;
       if (terminal) {
@@ -254,10 +293,14 @@ export class Repl {
     rl.on('SIGINT', onInterrupt);
     process.on('SIGINT', onInterrupt);
     let buffer = '';
+    let exited = false;
     rl.prompt();
     try {
       for await (const line of rl) {
-        if (buffer.trim() === '' && /^\s*(exit|quit)\s*;?\s*$/i.test(line)) break;
+        if (buffer.trim() === '' && /^\s*(exit|quit)\s*;?\s*$/i.test(line)) {
+          exited = true;
+          break;
+        }
         if (buffer.trim() === '' && /^\s*(help|history|output|server|spool)\b/i.test(line) && !line.includes(';')) {
           await this.executeStatement(line);
         } else {
@@ -276,5 +319,7 @@ export class Repl {
       process.off('SIGINT', onInterrupt);
       rl.close();
     }
+    // Ctrl-D (end of input) leaves the prompt line unfinished: end it, so the shell's prompt starts on its own line.
+    if (!exited) output.write('\n');
   }
 }

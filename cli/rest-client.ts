@@ -124,6 +124,58 @@ export class RestClient {
     });
   }
 
+  /** POST /query answered with lines of text (PRINT): each non-empty line as it arrives. */
+  stream(sql: string, session: SessionState, onLine: (line: string) => void): RunningQuery {
+    let req: ClientRequest | undefined;
+    let cancelled = false;
+    const done = new Promise<void>((resolve, reject) => {
+      req = this.send(
+        '/query',
+        { ksql: sql, streamsProperties: session.properties, sessionVariables: session.variables },
+        (res) => {
+          if ((res.statusCode ?? 500) >= 400) {
+            readAll(res).then((text) => {
+              try {
+                reject(new RestClientError(res.statusCode ?? 500, JSON.parse(text) as RestErrorBody));
+              } catch {
+                reject(new RestClientError(res.statusCode ?? 500, { message: text }));
+              }
+            }, reject);
+            return;
+          }
+          res.setEncoding('utf8');
+          let buffered = '';
+          res.on('data', (chunk: string) => {
+            buffered += chunk;
+            let nl: number;
+            while ((nl = buffered.indexOf('\n')) >= 0) {
+              const line = buffered.slice(0, nl);
+              buffered = buffered.slice(nl + 1);
+              if (line.trim() !== '') onLine(line);
+            }
+          });
+          res.on('end', () => {
+            if (buffered.trim() !== '') onLine(buffered);
+            resolve();
+          });
+          res.on('error', (e) => (cancelled ? resolve() : reject(e)));
+          res.on('close', () => {
+            if (cancelled) resolve();
+          });
+          res.on('aborted', () => (cancelled ? resolve() : reject(new Error('The server closed the query'))));
+        },
+        (e) => (cancelled ? resolve() : reject(e)),
+      );
+    });
+    return {
+      done,
+      cancel() {
+        cancelled = true;
+        req?.destroy();
+      },
+    };
+  }
+
   /** POST /query, streamed: callbacks per element of the response array. */
   query(sql: string, session: SessionState, cb: QueryCallbacks): RunningQuery {
     let req: ClientRequest | undefined;

@@ -10,13 +10,13 @@
  *   sluice shell                             interactive, on the embedded engine (the default)
  */
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { Engine } from '../src/engine/engine.js';
-import { SluiceError, ParseError } from '../src/errors.js';
-import { renderResult } from './format-result.js';
-import { splitStatements } from '../src/parser/statement-splitter.js';
+import { SluiceError } from '../src/errors.js';
+import { DataDirLockedError } from '../src/storage/log/embedded/index.js';
 import { Repl, type OutputFormat } from './repl.js';
+import { EmbeddedBackend } from './embedded-backend.js';
+import { RestBackend } from './backend.js';
 import { runServer } from './server-command.js';
 import { userCommand } from './user-command.js';
 import { accessProblem, clientOptions, type ConnectionFlags } from './client-options.js';
@@ -26,33 +26,35 @@ program.name('sluice').description('Streaming SQL for Node.js, in the ksqlDB dia
 
 program
   .command('run')
-  .description('execute a SQL script against the embedded engine, process the data already in its topics, and print results')
+  .description('execute a SQL script against the embedded engine, process the data already in its topics, print the results (queries included) and exit')
   .argument('<script>', 'file of statements separated by ;')
   .option('-d, --data-dir <dir>', 'data directory', 'data')
   .option('--earliest', "start new queries from the beginning of their topics (auto.offset.reset='earliest')")
-  .option('--follow', 'keep persistent queries running until interrupted')
-  .action(async (script: string, opts: { dataDir: string; earliest?: boolean; follow?: boolean }) => {
+  .option('--follow', 'keep queries running: push queries and PRINT until their LIMIT or Ctrl-C, persistent queries until interrupted')
+  .option('-o, --output <format>', 'JSON or TABULAR', 'TABULAR')
+  .action(async (script: string, opts: { dataDir: string; earliest?: boolean; follow?: boolean; output?: string }) => {
+    const text = readFileSync(script, 'utf8');
+    const output = outputFormat(opts.output);
     const engine = await Engine.open({ dataDir: opts.dataDir, runQueries: Boolean(opts.follow), properties: opts.earliest ? { 'auto.offset.reset': 'earliest' } : {} });
-    let code = 0;
+    // Without --follow, push queries and PRINT show what the topics hold (after the persistent queries caught up) and stop.
+    const repl = new Repl({ backend: new EmbeddedBackend(engine, { untilCaughtUp: !opts.follow }), output, historyFile: '' });
+    let stop: (() => void) | undefined;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const onInterrupt = () => {
+      if (!repl.interrupt()) stop?.();
+    };
+    process.on('SIGINT', onInterrupt);
+    process.once('SIGTERM', () => stop?.());
+    let ok = false;
     try {
-      for (const stmt of splitStatements(readFileSync(script, 'utf8'))) {
-        try {
-          for (const r of await engine.execute(stmt)) {
-            const text = renderResult(r, engine);
-            if (text) console.log(text);
-          }
-        } catch (e) {
-          console.error(describeError(e, stmt));
-          code = 1;
-          break;
-        }
-      }
+      ok = await repl.executeText(text);
       if (!opts.follow) await engine.drain();
-      else await waitForSignal();
+      else if (ok) await stopped;
     } finally {
+      process.off('SIGINT', onInterrupt);
       await engine.close();
     }
-    process.exitCode = code;
+    process.exitCode = ok ? 0 : 1;
   });
 
 program
@@ -92,11 +94,21 @@ function addCliOptions(c: Command): Command {
     .option('--key <file>', 'PEM private key of --cert');
 }
 
+function outputFormat(value: string | undefined): OutputFormat {
+  const output = (value ?? 'TABULAR').toUpperCase();
+  if (output !== 'JSON' && output !== 'TABULAR') throw new SluiceError(`--output must be JSON or TABULAR, not ${value}`);
+  return output;
+}
+
 async function runCli(opts: CliOptions): Promise<void> {
-  const output = (opts.output ?? 'TABULAR').toUpperCase();
-  if (output !== 'JSON' && output !== 'TABULAR') throw new Error(`--output must be JSON or TABULAR, not ${opts.output}`);
-  const repl = new Repl({ server: opts.server ?? 'http://localhost:8088', output: output as OutputFormat, ...(opts.history !== undefined ? { historyFile: opts.history } : {}) });
-  repl.client.options = await clientOptions(opts);
+  const backend = new RestBackend(opts.server ?? 'http://localhost:8088');
+  backend.client.options = await clientOptions(opts);
+  const repl = new Repl({ backend, output: outputFormat(opts.output), ...(opts.history !== undefined ? { historyFile: opts.history } : {}) });
+  await runRepl(repl, opts);
+}
+
+/** -e / -f run and exit (status 1 on error); otherwise the interactive loop. */
+async function runRepl(repl: Repl, opts: CliOptions): Promise<void> {
   if (opts.execute !== undefined || opts.file !== undefined) {
     const onInterrupt = () => {
       if (!repl.interrupt()) process.exit(130);
@@ -109,7 +121,7 @@ async function runCli(opts: CliOptions): Promise<void> {
     process.exitCode = ok ? 0 : 1;
     return;
   }
-  const refused = await accessProblem(repl.client);
+  const refused = repl.backend instanceof RestBackend ? await accessProblem(repl.backend.client) : undefined;
   if (refused !== undefined) {
     console.error(refused);
     process.exitCode = 1;
@@ -128,43 +140,30 @@ addCliOptions(
     .description('interactive shell on the embedded engine (statements end with ;); with --server, the CLI against that server')
     .option('-d, --data-dir <dir>', 'data directory', 'data'),
 ).action(async (opts: { dataDir: string } & CliOptions, cmd: Command) => {
-    if (cmd.getOptionValueSource('server') === 'cli' || opts.execute !== undefined || opts.file !== undefined) return runCli(opts);
-    const engine = await Engine.open({ dataDir: opts.dataDir });
-    console.log(`Sluice on the embedded log in '${opts.dataDir}'. Statements end with ';'. Ctrl-D to exit.`);
-    const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'sluice> ' });
-    let buffer = '';
-    rl.prompt();
-    for await (const line of rl) {
-      buffer += line + '\n';
-      const parts = splitStatements(buffer, true);
-      buffer = parts.rest;
-      for (const stmt of parts.complete) {
-        try {
-          for (const r of await engine.execute(stmt)) {
-            const text = renderResult(r, engine);
-            if (text) console.log(text);
-          }
-        } catch (e) {
-          console.error(describeError(e, stmt));
-        }
-      }
-      rl.setPrompt(buffer.trim() ? '      > ' : 'sluice> ');
-      rl.prompt();
-    }
+  if (cmd.getOptionValueSource('server') === 'cli') return runCli(opts);
+  const output = outputFormat(opts.output);
+  const engine = await Engine.open({ dataDir: opts.dataDir });
+  try {
+    const repl = new Repl({ backend: new EmbeddedBackend(engine), output, ...(opts.history !== undefined ? { historyFile: opts.history } : {}) });
+    await runRepl(repl, opts);
+  } finally {
     await engine.close();
-  });
+  }
+});
 
-function describeError(e: unknown, stmt: string): string {
-  if (e instanceof ParseError) return `${e.message}\nStatement: ${stmt.trim()}`;
-  if (e instanceof SluiceError) return `${e.message}`;
-  return `Error: ${(e as Error).stack ?? String(e)}`;
+/** Errors a user can act on: one line, no stack trace. */
+function userError(e: unknown): string | undefined {
+  if (e instanceof DataDirLockedError) return `Error: ${e.message}. Stop the other process, or use another --data-dir.`;
+  if (e instanceof SluiceError) return `Error: ${e.message}`;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EADDRINUSE') return `Error: ${(e as Error).message}`;
+  return undefined;
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const line = userError(e);
+  process.stderr.write((line ?? `Error: ${(e as Error).stack ?? String(e)}`) + '\n');
+  process.exitCode = 1;
 }
-
-await program.parseAsync(process.argv);

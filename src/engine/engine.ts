@@ -31,12 +31,14 @@ import { createAsSelect, insertInto, runStoredPlan } from './persistent.js';
 import { insertValues } from './insert-values.js';
 import { assertTopic, describe, describeAll, explain, list } from './metadata.js';
 import { executeQuery, pullRoute, type ExecuteOptions, type PullRoute } from './transient.js';
+import { printTopic, type PrintHandle, type PrintSink } from './print.js';
 import type { SchemaRegistry } from '../registry/registry.js';
 import { EmbeddedRegistry, DEFAULT_SCHEMAS_TOPIC } from '../registry/embedded-registry.js';
 import { RemoteRegistry } from '../registry/remote-registry.js';
 
 export type { StatementResult, SourceSummary, QuerySummary, QueryDescription, SourceDescription } from './results.js';
 export type { ExecuteOptions, PullRoute } from './transient.js';
+export type { PrintHandle, PrintSink } from './print.js';
 
 /** How often a server reads statements other servers appended to the shared command topic. */
 const COMMAND_POLL_MS = 500;
@@ -226,6 +228,11 @@ export class Engine implements EngineContext {
   /** Start a push or pull query and deliver its rows to `sink`. */
   executeQuery(sql: string, sink: RowSink, options: ExecuteOptions = {}): Promise<TransientQueryHandle> {
     return executeQuery(this, sql, sink, options);
+  }
+
+  /** Start a PRINT of a topic: its records, formatted as ksqlDB prints them, to `sink`. */
+  printTopic(sql: string, sink: PrintSink, options: ExecuteOptions = {}): Promise<PrintHandle> {
+    return printTopic(this, sql, sink, options);
   }
 
   /** For a pull query on a table shared between servers (Kafka): the other servers holding rows it needs. */

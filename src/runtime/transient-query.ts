@@ -24,6 +24,8 @@ export interface RowSink {
   onRow(values: readonly unknown[]): void;
   onEnd(reason: EndReason): void;
   onError(error: Error): void;
+  /** A push query's poll found nothing new: every record present so far has been processed. */
+  onCaughtUp?(): void;
 }
 
 export interface TransientQueryHandle {
@@ -137,10 +139,12 @@ export function runTransientQuery(spec: TransientQuerySpec, sink: RowSink): Tran
       }
       while (!stopped) {
         const records = await consumer!.poll(1000, 100);
-        await process(records);
-        // A backlog is polled without waiting: yield between batches, so the server's other work
-        // (and this query's client sockets) run, and a batch's rows are one burst of writes.
-        if (records.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (records.length > 0) {
+          await process(records);
+          // A backlog is polled without waiting: yield between batches, so the server's other work
+          // (and this query's client sockets) run, and a batch's rows are one burst of writes.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        } else if (!stopped) sink.onCaughtUp?.();
       }
     } catch (e) {
       if (!ended) {

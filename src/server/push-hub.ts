@@ -24,6 +24,8 @@ import { stringRecord, variableMap } from './ksql-request.js';
 import { ERROR_CODES, RestError, toRestError } from './rest-errors.js';
 import { startTransient } from './transient.js';
 import { ServerGuards } from './limits.js';
+import { isPrintRequest } from './print-routes.js';
+import { printOverWebSocket, type WsPrint } from './ws-print.js';
 
 export interface PushHubOptions {
   /** Bytes a subscriber may have waiting in its send buffer before it is dropped (default 4 MiB). */
@@ -34,6 +36,8 @@ export interface PushHubOptions {
   readonly defaultOffsetReset?: string;
   /** Limits and push-query slots shared with the HTTP endpoints. */
   readonly guards?: ServerGuards;
+  /** How long a connection without a `request` parameter may take to send its request (default 10 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 export const SLOW_CONSUMER_CODE = 1008;
@@ -43,6 +47,8 @@ interface Subscriber {
   group?: Group;
   /** Gives back its push-query slot. */
   release?: () => void;
+  /** A PRINT instead of a query (ws-print.ts). */
+  print?: WsPrint;
 }
 
 interface Group {
@@ -68,6 +74,7 @@ export class PushHub {
   private readonly graceMs: number;
   private readonly defaultOffsetReset: string;
   private readonly guards: ServerGuards;
+  private readonly requestTimeoutMs: number;
   private closed = false;
 
   constructor(
@@ -78,6 +85,7 @@ export class PushHub {
     this.maxBuffered = options.maxBufferedBytes ?? this.guards.limits.maxBufferedBytes;
     this.graceMs = options.closeGraceMs ?? 5000;
     this.defaultOffsetReset = options.defaultOffsetReset ?? 'latest';
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   }
 
   /** Number of underlying transient queries (for tests and metrics). */
@@ -97,7 +105,9 @@ export class PushHub {
     ws.on('close', () => this.leave(sub));
     ws.on('error', () => this.leave(sub));
     if (this.closed) return this.fail(sub, RestError.generic(503, ERROR_CODES.SERVER_SHUTTING_DOWN, 'The server is shutting down.'));
+    let opened = false;
     const open = (text: string) => {
+      opened = true;
       let body: PushRequest;
       try {
         body = JSON.parse(text) as PushRequest;
@@ -105,21 +115,44 @@ export class PushHub {
       } catch (e) {
         return this.fail(sub, RestError.generic(400, ERROR_CODES.BAD_REQUEST, `Invalid request: ${(e as Error).message}`));
       }
+      if (isPrintRequest(body.ksql)) return this.print(sub, body);
       this.subscribe(sub, body).catch((e: unknown) => this.fail(sub, toRestError(e, body.ksql)));
     };
     if (requestParam !== null) open(requestParam);
+    else {
+      // Said and closed, not left open in silence: a connection that never sends its request.
+      const timer = setTimeout(() => {
+        if (!opened) this.fail(sub, RestError.generic(400, ERROR_CODES.BAD_REQUEST, `No request received within ${this.requestTimeoutMs} ms: send {"ksql": "<statement>"} as the first message, or pass it as the 'request' query parameter.`));
+      }, this.requestTimeoutMs);
+      timer.unref();
+      ws.once('close', () => clearTimeout(timer));
+    }
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString();
-      if (!sub.group) {
-        if (requestParam === null) open(text);
+      if (!sub.group && !sub.print) {
+        if (requestParam === null && !opened) open(text);
         return;
       }
       try {
-        if ((JSON.parse(text) as { cancel?: unknown }).cancel) this.cancel(sub);
+        if ((JSON.parse(text) as { cancel?: unknown }).cancel) {
+          if (sub.print) sub.print.cancel();
+          else this.cancel(sub);
+        }
       } catch {
         // Anything else from the client is ignored, as ksqlDB does.
       }
     });
+  }
+
+  private print(sub: Subscriber, body: PushRequest): void {
+    const request = { sql: body.ksql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) };
+    printOverWebSocket(this.engine, sub.ws, request, { maxBufferedBytes: this.maxBuffered, close: (code, reason) => this.closeSocket(sub.ws, code, reason) }).then(
+      (p) => {
+        sub.print = p;
+        if (sub.ws.readyState !== sub.ws.OPEN) p.cancel();
+      },
+      (e: unknown) => this.fail(sub, toRestError(e, body.ksql)),
+    );
   }
 
   private async subscribe(sub: Subscriber, body: PushRequest): Promise<void> {
@@ -246,6 +279,7 @@ export class PushHub {
   /** Ends every subscription with a final message (server shutdown). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const s of this.subscribers) s.print?.cancel();
     const handles: Promise<void>[] = [];
     for (const g of [...this.groups.values()]) {
       const h = g.handle;

@@ -21,6 +21,7 @@ import { BufferedResponse } from './buffered-response.js';
 import { REGISTRY_PREFIX, serveRegistry } from './registry-routes.js';
 import { KSQL_V1_PROTOBUF, protoRows, wantsProtobuf, type ProtoRows } from './proto-rows.js';
 import { EmbeddedRegistry } from '../registry/embedded-registry.js';
+import { isPrintRequest, printOverQuery, printOverQueryStream, type TrackPrint } from './print-routes.js';
 
 export const KSQL_V1 = 'application/vnd.ksql.v1+json';
 export const DELIMITED = 'application/vnd.ksqlapi.delimited.v1';
@@ -148,8 +149,16 @@ export class RestApi {
     const body = (await this.readJson(req)) as { ksql?: unknown; sql?: unknown; streamsProperties?: Record<string, unknown>; sessionVariables?: Record<string, unknown> };
     const sql = typeof body?.ksql === 'string' ? body.ksql : typeof body?.sql === 'string' ? body.sql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "ksql" string field.');
-    return this.queryWith(req, res, { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) });
+    const request = { sql, properties: stringRecord(body.streamsProperties), variables: variableMap(body.sessionVariables) };
+    if (isPrintRequest(sql)) return printOverQuery(this.engine, request, res, this.trackPrint);
+    return this.queryWith(req, res, request);
   }
+
+  /** A running PRINT, ended with the other queries on shutdown. */
+  private readonly trackPrint: TrackPrint = (entry) => {
+    this.running.add(entry);
+    return () => this.running.delete(entry);
+  };
 
   private async queryWith(req: HttpRequest, res: HttpResponse, request: { sql: string; properties: Record<string, string>; variables: Map<string, string> }): Promise<void> {
     // Each element ends its line (`,\n`, the last one `]\n`), so line-reading clients get every
@@ -216,6 +225,7 @@ export class RestApi {
     const sql = typeof body?.sql === 'string' ? body.sql : typeof body?.ksql === 'string' ? body.ksql : undefined;
     if (sql === undefined) throw RestError.generic(400, ERROR_CODES.BAD_REQUEST, 'Invalid request: the body must be a JSON object with a "sql" string field.');
     // Protobuf rows come in /query's shape, as ksqlDB sends them.
+    if (isPrintRequest(sql)) return printOverQueryStream(this.engine, { sql, properties: stringRecord(body.properties ?? body.streamsProperties), variables: variableMap(body.sessionVariables) }, res, this.trackPrint, wantsJson(req));
     if (wantsProtobuf(req)) return this.queryWith(req, res, { sql, properties: stringRecord(body.properties ?? body.streamsProperties), variables: variableMap(body.sessionVariables) });
     const asJson = wantsJson(req);
     let first = true;
