@@ -10,7 +10,10 @@ import type { RegisteredSchema, SchemaCatalog } from '../registry/schema.js';
 import { parseSchema, type AvroNode } from './avro/model.js';
 import { HEADER_SIZE, MAGIC_BYTE } from './confluent-wire.js';
 import { framedMessage, loadSchema, type LoadedSchema } from './protobuf/load.js';
-import { avroText, jacksonRead, NotThisFormat, protobufText } from './record-text.js';
+import { NotThisFormat } from './record-text.js';
+import { avroText } from './record-text-avro.js';
+import { protobufText } from './record-text-protobuf.js';
+import { jacksonRead } from './record-text-json.js';
 import { javaDoubleString } from '../types/java-text.js';
 
 /** What getPossibleFormats says before any non-null data was seen. */

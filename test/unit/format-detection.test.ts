@@ -1,7 +1,7 @@
 /** PRINT's format guessing and record text, byte for byte (ksqlDB's RecordFormatterTest cases and more). */
 import { describe, expect, it } from 'vitest';
 import { FormatDetector, SchemaCache, kafkaBytesText, NO_DATA_PROCESSED } from '../../src/serde/format-detection.js';
-import { jacksonRead } from '../../src/serde/record-text.js';
+import { jacksonRead } from '../../src/serde/record-text-json.js';
 import { frame } from '../../src/serde/confluent-wire.js';
 import type { RegisteredSchema, SchemaCatalog } from '../../src/registry/schema.js';
 
