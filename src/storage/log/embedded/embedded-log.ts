@@ -276,37 +276,33 @@ export class EmbeddedLog implements Log {
     const counts = new Int32Array(np);
     // A keyless record goes to a partition chosen from its value, not round-robin: the replay of a
     // batch must send each output where its first run did, or the skip would miss it.
-    const pinned: ProduceRecord[] = new Array(n);
+    const parts = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
-      let p: number;
-      if (r.partition === undefined && r.key === null) {
-        p = r.value === null ? 0 : partitionForKey(r.value, np);
-        pinned[i] = { ...r, partition: p };
-      } else {
-        p = choosePartition(r, np, t.roundRobin, t.meta.name);
-        pinned[i] = r;
-      }
+      const p = r.partition === undefined && r.key === null ? (r.value === null ? 0 : partitionForKey(r.value, np)) : choosePartition(r, np, t.roundRobin, t.meta.name);
       if (journal.holds(producer, p, seq)) {
-        kept ??= keptAt.map((k) => pinned[k]!);
+        if (kept === undefined) kept = keptAt.map((k) => records[k]!);
         results[i] = { partition: p, offset: -1 };
         continue;
       }
+      parts[keptAt.length] = p;
       counts[p]++;
-      kept?.push(pinned[i]!);
+      kept?.push(r);
       keptAt.push(i);
     }
-    const parts: [number, number][] = [];
-    for (let p = 0; p < np; p++) if (counts[p]! > 0) parts.push([p, t.partitions[p]!.nextOffset + counts[p]!]);
-    if (parts.length === 0) return results;
-    journal.intend(producer, seq, parts);
-    const written = this.appendTo(t, kept ?? pinned, true);
-    journal.done(producer, seq, parts);
+    const intent: [number, number][] = [];
+    for (let p = 0; p < np; p++) if (counts[p]! > 0) intent.push([p, t.partitions[p]!.nextOffset + counts[p]!]);
+    if (intent.length === 0) return results;
+    journal.intend(producer, seq, intent);
+    const written = this.appendTo(t, kept ?? records, true, parts);
+    journal.done(producer, seq, intent);
+    if (kept === undefined) return written;
     for (let k = 0; k < keptAt.length; k++) results[keptAt[k]!] = written[k]!;
     return results;
   }
 
-  private appendTo(t: Topic, records: readonly ProduceRecord[], singleFrame: boolean): AppendResult[] {
+  /** `preset`: the partition of each record, already chosen. */
+  private appendTo(t: Topic, records: readonly ProduceRecord[], singleFrame: boolean, preset?: Int32Array): AppendResult[] {
     const topicName = t.meta.name;
     const n = records.length;
     if (n === 0) return [];
@@ -319,7 +315,7 @@ export class EmbeddedLog implements Log {
     const counts = new Int32Array(np);
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
-      const p = choosePartition(r, np, t.roundRobin, topicName);
+      const p = preset !== undefined ? preset[i]! : choosePartition(r, np, t.roundRobin, topicName);
       const size = recordSize(r);
       parts[i] = p;
       sizes[i] = size;
