@@ -6,7 +6,9 @@
  * Stateless queries commit their consumer position. Stateful queries keep state in SQLite
  * (src/storage/state) and commit the input positions in the same transaction as the state, after
  * the outputs are durable; on start they resume from those positions. Either way a crash replays at
- * most the last batch: outputs are at-least-once, state is exactly the committed input.
+ * most the last batch: outputs are at-least-once, state is exactly the committed input. With
+ * processing.guarantee=exactly_once_v2 on the embedded log, the writer (exactly-once.ts) makes the
+ * replayed outputs idempotent, so none is written twice.
  *
  * On Kafka, several servers may share the query's consumer group. State is then split by task
  * (input partition) and backed by a changelog topic (changelog.ts): each batch's state writes and
