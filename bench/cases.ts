@@ -26,6 +26,8 @@ export interface QueryCase {
   /** Compare the first outputs with the baseline's byte for byte (same JSON rendering expected). */
   readonly compareOutputs?: boolean;
   readonly fullOnly?: boolean;
+  /** Statement properties of the query (e.g. processing.guarantee for the exactly-once variants). */
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 /** Needs a server (pull latency, push fan-out): measured only when src/server provides one. */
@@ -76,6 +78,8 @@ const Q2 = (name: string) => (t: TopicMap) => `CREATE STREAM ${name} ${sinkWith(
 const TUMBLE = (name: string) => (t: TopicMap) =>
   `CREATE TABLE ${name} ${sinkWith(t, name)} AS SELECT auction, COUNT(*) AS bid_count, SUM(price) AS total FROM bids WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY auction EMIT CHANGES;`;
 
+const EOS = { 'processing.guarantee': 'exactly_once_v2' } as const;
+
 export const CASES: readonly BenchCase[] = [
   { kind: 'query', name: 'q0-passthrough', backend: 'embedded', inputs: ['bid'], sink: 'q0', sql: Q0('q0'), baseline: B.q0, compareOutputs: true },
   { kind: 'query', name: 'q1-projection', backend: 'embedded', inputs: ['bid'], sink: 'q1', sql: Q1('q1'), baseline: B.q1, compareOutputs: true },
@@ -99,6 +103,9 @@ export const CASES: readonly BenchCase[] = [
     baseline: B.avroQ2,
   },
   { kind: 'query', name: 'tumbling-count-sum', backend: 'embedded', inputs: ['bid'], sink: 'q_tumble', sql: TUMBLE('q_tumble'), baseline: B.tumbling(10_000) },
+  // The cost of exactly-once outputs: the same queries with processing.guarantee=exactly_once_v2.
+  { kind: 'query', name: 'q0-passthrough-eos', backend: 'embedded', inputs: ['bid'], sink: 'q0e', sql: Q0('q0e'), baseline: B.q0, properties: EOS },
+  { kind: 'query', name: 'tumbling-count-sum-eos', backend: 'embedded', inputs: ['bid'], sink: 'q_tumble_e', sql: TUMBLE('q_tumble_e'), baseline: B.tumbling(10_000), properties: EOS },
   {
     kind: 'query',
     name: 'hopping-avg',

@@ -127,7 +127,7 @@ async function runQueryCase(c: QueryCase, req: ChildRequest, prepLog: Log, kafka
     }
     let queryId: string | undefined;
     try {
-      const res = await engine.execute(c.sql(topics));
+      const res = await engine.execute(c.sql(topics), c.properties ? { properties: c.properties } : {});
       const r = res[0];
       queryId = r !== undefined && r.type === 'currentStatus' ? r.queryId : undefined;
     } catch (e) {

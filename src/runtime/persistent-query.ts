@@ -6,7 +6,9 @@
  * Stateless queries commit their consumer position. Stateful queries keep state in SQLite
  * (src/storage/state) and commit the input positions in the same transaction as the state, after
  * the outputs are durable; on start they resume from those positions. Either way a crash replays at
- * most the last batch: outputs are at-least-once, state is exactly the committed input.
+ * most the last batch: outputs are at-least-once, state is exactly the committed input. With
+ * processing.guarantee=exactly_once_v2 on the embedded log, the writer (exactly-once.ts) makes the
+ * replayed outputs idempotent, so none is written twice.
  *
  * On Kafka, several servers may share the query's consumer group. State is then split by task
  * (input partition) and backed by a changelog topic (changelog.ts): each batch's state writes and
@@ -29,6 +31,7 @@ import type { SchemaCatalog } from '../registry/schema.js';
 import { schemaPrefetch, type SchemaPrefetch } from './schema-prefetch.js';
 import { QueryStats } from './query-stats.js';
 import { InternalError } from '../errors.js';
+import { outputWriter, processingGuarantee, type OutputWriter } from './exactly-once.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
 
@@ -128,7 +131,12 @@ export class PersistentQuery {
     };
     this.rebuild();
     this.prefetch = schemaPrefetch(root, deps.schemas);
+    const outputs = [root.topic, ...(deps.repartitionTopic !== undefined ? [deps.repartitionTopic] : [])];
+    this.writer = outputWriter(deps.log, processingGuarantee(deps.config), deps.groupId, outputs);
   }
+
+  /** Appends the outputs: at-least-once, or exactly-once (exactly-once.ts). */
+  private readonly writer: OutputWriter;
 
   /** Fetches the schemas a batch's records name, before it runs (an external registry only). */
   private readonly prefetch: SchemaPrefetch | undefined;
@@ -218,7 +226,9 @@ export class PersistentQuery {
     const consumer = this.deps.consumer;
     const before = consumer.positions();
     const chunk = Math.min(maxRecords, this.deps.log.chunkRecords ?? maxRecords);
-    let records = await consumer.poll(chunk, timeoutMs);
+    await this.writer.begin(before);
+    let want = this.writer.limit(chunk, before);
+    let records = await consumer.poll(want, timeoutMs);
     if (records.length === 0) return 0;
     const started = performance.now();
     let consumed = 0;
@@ -229,8 +239,9 @@ export class PersistentQuery {
         await this.runChunk(records);
         consumed += records.length;
         if (this.deps.repartitionTopic !== undefined) for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
-        if (records.length < chunk || consumed >= maxRecords || performance.now() - started > BATCH_MAX_MS) break;
-        records = await consumer.poll(Math.min(chunk, maxRecords - consumed), 0);
+        if (records.length < want || consumed >= maxRecords || performance.now() - started > BATCH_MAX_MS) break;
+        want = this.writer.limit(Math.min(chunk, maxRecords - consumed), consumer.positions());
+        records = await consumer.poll(want, 0);
         if (records.length === 0) break;
       }
       await this.finishBatch();
@@ -280,14 +291,15 @@ export class PersistentQuery {
     if (this.prefetch) await this.prefetch(records);
     this.task.process(records);
     const repartitioned = this.task.takeRepartitioned();
+    const positions = this.deps.consumer.positions();
     if (repartitioned.length > 0) {
-      await this.deps.log.append(this.deps.repartitionTopic!, repartitioned);
+      await this.writer.append(this.deps.repartitionTopic!, repartitioned, positions);
       this.repartitionBacklog += repartitioned.length;
     }
     const sink = this.task.sink!;
     if (sink.pending > 0) {
       const out = sink.take();
-      await this.deps.log.append(this.sinkStep.topic, out);
+      await this.writer.append(this.sinkStep.topic, out, positions);
       this.produced += out.length;
     }
   }

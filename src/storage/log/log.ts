@@ -52,6 +52,17 @@ export interface AppendResult {
   readonly offset: number;
 }
 
+/**
+ * An exactly-once append (embedded log): `producer` names the writer (a query's consumer group),
+ * `seq` grows with the input the records derive from. Each partition keeps the highest `seq` per
+ * producer and skips its share of an append whose `seq` it already holds (see
+ * embedded/producers.ts).
+ */
+export interface AppendIdentity {
+  readonly producer: string;
+  readonly seq: number;
+}
+
 export interface TopicPartition {
   readonly topic: string;
   readonly partition: number;
@@ -117,7 +128,12 @@ export interface Log {
    * Append records to a topic, in order. When the promise resolves the records are durable
    * (they survive a kill -9 of the process). Throws if the topic does not exist.
    */
-  append(topic: string, records: readonly ProduceRecord[]): Promise<AppendResult[]>;
+  append(topic: string, records: readonly ProduceRecord[], identity?: AppendIdentity): Promise<AppendResult[]>;
+  /**
+   * Idempotent appends (the embedded log): the highest `seq` of `producer` held by each partition
+   * of `topic` (-1: none). Skipped records of an append with `identity` have offset -1.
+   */
+  producerSeqs?(topic: string, producer: string): Promise<number[]>;
   /** Next offset to be written, per partition. */
   endOffsets(topic: string): Promise<number[]>;
   /** First offset still stored, per partition (after retention). */

@@ -76,11 +76,13 @@ export class BatchBuilder {
   constructor(
     readonly buf: Buffer,
     private nextOffset: number,
+    /** One frame for the whole append (all or nothing after a crash: idempotent appends). */
+    private readonly singleFrame = false,
   ) {}
 
   /** Appends `r` (whose recordSize is `size`); returns its offset. */
   add(r: ProduceRecord, size: number, seq: number, timestamp: number): number {
-    if (this.frameStart < 0 || startsNewBatch(this.frameBytes, size)) this.openFrame();
+    if (this.frameStart < 0 || (!this.singleFrame && startsNewBatch(this.frameBytes, size))) this.openFrame();
     const buf = this.buf;
     const start = this.pos;
     buf.writeUInt32LE(size, start);

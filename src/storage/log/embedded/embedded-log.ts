@@ -5,6 +5,7 @@
  *   topics/<topic>/topic.json             name, partitions, replicas, config
  *   topics/<topic>/<partition>/<base>.log  record frames (see codec.ts), rolled at segmentBytes
  *   topics/<topic>/<partition>/<base>.index sparse offset index (see segment.ts)
+ *   topics/<topic>/producers.log          exactly-once producers' sequence numbers (producers.ts)
  *   groups/<group>.json                   committed consumer positions
  *
  * Durability: an append has been written (write(2)) to the segment file when its promise resolves,
@@ -17,8 +18,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExecutionError, InternalError } from '../../../errors.js';
-import { RoundRobinPartitioner, choosePartition } from '../partitioner.js';
+import { RoundRobinPartitioner, choosePartition, partitionForKey } from '../partitioner.js';
 import type {
+  AppendIdentity,
   AppendResult,
   ConsumerOptions,
   Log,
@@ -34,6 +36,7 @@ import { safeFileName, writeFileAtomic } from './fs-util.js';
 import { GroupStore } from './groups.js';
 import { DirLock } from './lock.js';
 import { PartitionLog, type PartitionEnv, type RetentionPolicy } from './partition-log.js';
+import { ProducerJournal } from './producers.js';
 import { OpenSegments } from './segment.js';
 import { TailCache } from './tail-cache.js';
 
@@ -64,15 +67,31 @@ interface TopicMeta {
 class Topic {
   readonly roundRobin = new RoundRobinPartitioner();
   readonly retention: RetentionPolicy;
+  /** Opened at the first idempotent append or lookup (most topics never have one). */
+  private journal: ProducerJournal | undefined;
   constructor(
     readonly meta: TopicMeta,
     readonly dir: string,
     readonly partitions: PartitionLog[],
+    private readonly fsync: boolean,
   ) {
     this.retention = {
       retentionMs: meta.config.retentionMs ?? -1,
       retentionBytes: meta.config.retentionBytes ?? -1,
     };
+  }
+
+  producers(): ProducerJournal {
+    return (this.journal ??= ProducerJournal.open(
+      this.dir,
+      this.partitions.map((p) => p.nextOffset),
+      this.fsync,
+    ));
+  }
+
+  close(): void {
+    this.journal?.close();
+    for (const p of this.partitions) p.close();
   }
 }
 
@@ -158,7 +177,7 @@ export class EmbeddedLog implements Log {
 
   private openTopic(meta: TopicMeta, dir: string): Topic {
     const partitions: PartitionLog[] = [];
-    const topic = new Topic(meta, dir, partitions);
+    const topic = new Topic(meta, dir, partitions, this.fsync);
     for (let p = 0; p < meta.partitions; p++) {
       partitions.push(PartitionLog.open(path.join(dir, String(p)), meta.name, p, this.env, () => topic.retention));
     }
@@ -214,7 +233,7 @@ export class EmbeddedLog implements Log {
     const t = this.topics.get(name);
     if (t === undefined) return;
     this.topics.delete(name);
-    for (const p of t.partitions) p.close();
+    t.close();
     // Move out of topics/ first so a crash mid-delete cannot leave half a topic behind.
     const trash = path.join(this.dataDir, 'trash');
     fs.mkdirSync(trash, { recursive: true });
@@ -224,14 +243,67 @@ export class EmbeddedLog implements Log {
     this.groups.dropTopic(name);
   }
 
-  async append(topic: string, records: readonly ProduceRecord[]): Promise<AppendResult[]> {
-    return this.appendSync(topic, records);
+  async append(topic: string, records: readonly ProduceRecord[], identity?: AppendIdentity): Promise<AppendResult[]> {
+    return this.appendSync(topic, records, identity);
+  }
+
+  async producerSeqs(topic: string, producer: string): Promise<number[]> {
+    this.check();
+    return [...this.topic(topic).producers().seqsOf(producer)];
   }
 
   /** As append, synchronously: the records are written when it returns. */
-  appendSync(topicName: string, records: readonly ProduceRecord[]): AppendResult[] {
+  appendSync(topicName: string, records: readonly ProduceRecord[], identity?: AppendIdentity): AppendResult[] {
     this.check();
     const t = this.topic(topicName);
+    if (identity !== undefined) return this.appendIdempotent(t, records, identity);
+    return this.appendTo(t, records, false);
+  }
+
+  /**
+   * An exactly-once append: the share of each partition that already holds `identity.seq` is
+   * skipped; the others are written as one frame each, after their intent is journaled.
+   */
+  private appendIdempotent(t: Topic, records: readonly ProduceRecord[], identity: AppendIdentity): AppendResult[] {
+    const n = records.length;
+    if (n === 0) return [];
+    const np = t.partitions.length;
+    const journal = t.producers();
+    const { producer, seq } = identity;
+    let kept: ProduceRecord[] | undefined;
+    const keptAt: number[] = [];
+    const results: AppendResult[] = new Array(n);
+    const counts = new Int32Array(np);
+    // A keyless record goes to a partition chosen from its value, not round-robin: the replay of a
+    // batch must send each output where its first run did, or the skip would miss it.
+    const parts = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      const p = r.partition === undefined && r.key === null ? (r.value === null ? 0 : partitionForKey(r.value, np)) : choosePartition(r, np, t.roundRobin, t.meta.name);
+      if (journal.holds(producer, p, seq)) {
+        if (kept === undefined) kept = keptAt.map((k) => records[k]!);
+        results[i] = { partition: p, offset: -1 };
+        continue;
+      }
+      parts[keptAt.length] = p;
+      counts[p]++;
+      kept?.push(r);
+      keptAt.push(i);
+    }
+    const intent: [number, number][] = [];
+    for (let p = 0; p < np; p++) if (counts[p]! > 0) intent.push([p, t.partitions[p]!.nextOffset + counts[p]!]);
+    if (intent.length === 0) return results;
+    journal.intend(producer, seq, intent);
+    const written = this.appendTo(t, kept ?? records, true, parts);
+    journal.done(producer, seq, intent);
+    if (kept === undefined) return written;
+    for (let k = 0; k < keptAt.length; k++) results[keptAt[k]!] = written[k]!;
+    return results;
+  }
+
+  /** `preset`: the partition of each record, already chosen. */
+  private appendTo(t: Topic, records: readonly ProduceRecord[], singleFrame: boolean, preset?: Int32Array): AppendResult[] {
+    const topicName = t.meta.name;
     const n = records.length;
     if (n === 0) return [];
     const np = t.partitions.length;
@@ -243,11 +315,11 @@ export class EmbeddedLog implements Log {
     const counts = new Int32Array(np);
     for (let i = 0; i < n; i++) {
       const r = records[i]!;
-      const p = choosePartition(r, np, t.roundRobin, topicName);
+      const p = preset !== undefined ? preset[i]! : choosePartition(r, np, t.roundRobin, topicName);
       const size = recordSize(r);
       parts[i] = p;
       sizes[i] = size;
-      if (counts[p] === 0 || startsNewBatch(batchBytes[p]!, size)) {
+      if (counts[p] === 0 || (!singleFrame && startsNewBatch(batchBytes[p]!, size))) {
         bytes[p] += BATCH_OVERHEAD;
         batchBytes[p] = 0;
       }
@@ -260,7 +332,7 @@ export class EmbeddedLog implements Log {
     for (let p = 0; p < np; p++) {
       if (counts[p] === 0) continue;
       const plog = t.partitions[p]!;
-      builders[p] = new BatchBuilder(plog.allocate(bytes[p]!), plog.nextOffset);
+      builders[p] = new BatchBuilder(plog.allocate(bytes[p]!), plog.nextOffset, singleFrame);
     }
     const now = Date.now();
     const results: AppendResult[] = new Array(n);
@@ -371,7 +443,7 @@ export class EmbeddedLog implements Log {
     if (this.closed) return;
     for (const c of [...this.consumers]) await c.close();
     this.closed = true;
-    for (const t of this.topics.values()) for (const p of t.partitions) p.close();
+    for (const t of this.topics.values()) t.close();
     this.topics.clear();
     this.watchers.clear();
     this.listeners.clear();
