@@ -36,8 +36,15 @@ export interface OutputWriter {
   append(topic: string, records: readonly ProduceRecord[], positions: ReadonlyMap<string, readonly number[]>): Promise<void>;
 }
 
+let warnedUnsupported = false;
+
 export function outputWriter(log: Log, guarantee: ProcessingGuarantee, producer: string, outputTopics: readonly string[]): OutputWriter {
   if (guarantee === 'exactly_once' && log.producerSeqs !== undefined) return new IdempotentWriter(log, producer, outputTopics);
+  if (guarantee === 'exactly_once' && !warnedUnsupported) {
+    // Kafka transactions are not implemented yet: say so rather than pretend.
+    warnedUnsupported = true;
+    process.emitWarning('processing.guarantee=exactly_once_v2 is not supported on this log (Kafka) yet: outputs are at-least-once', { code: 'SLUICE_EXACTLY_ONCE_UNSUPPORTED' });
+  }
   return atLeastOnce(log);
 }
 
