@@ -29,6 +29,7 @@ import type { SchemaCatalog } from '../registry/schema.js';
 import { schemaPrefetch, type SchemaPrefetch } from './schema-prefetch.js';
 import { QueryStats } from './query-stats.js';
 import { InternalError } from '../errors.js';
+import { InputMerge, maxTaskIdleMs } from './input-merge.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
 
@@ -128,6 +129,15 @@ export class PersistentQuery {
     };
     this.rebuild();
     this.prefetch = schemaPrefetch(root, deps.schemas);
+    // Several input topics (joins): records run in event-time order across them (input-merge.ts).
+    if (queryTopics(plan).length > 1) this.merge = new InputMerge(deps.consumer, deps.log, this.inputTopics, maxTaskIdleMs(deps.config));
+  }
+
+  /** Orders a multi-input query's records by timestamp across its input partitions. */
+  private readonly merge: InputMerge | undefined;
+
+  private pollInput(max: number, timeoutMs: number): Promise<LogRecord[]> {
+    return this.merge ? this.merge.poll(max, max, timeoutMs, this.batchRecords) : this.deps.consumer.poll(max, timeoutMs);
   }
 
   /** Fetches the schemas a batch's records name, before it runs (an external registry only). */
@@ -218,8 +228,11 @@ export class PersistentQuery {
     const consumer = this.deps.consumer;
     const before = consumer.positions();
     const chunk = Math.min(maxRecords, this.deps.log.chunkRecords ?? maxRecords);
-    let records = await consumer.poll(chunk, timeoutMs);
-    if (records.length === 0) return 0;
+    let records = await this.pollInput(chunk, timeoutMs);
+    if (records.length === 0) {
+      this.merge?.rewind();
+      return 0;
+    }
     const started = performance.now();
     let consumed = 0;
     let second = 0;
@@ -230,9 +243,10 @@ export class PersistentQuery {
         consumed += records.length;
         if (this.deps.repartitionTopic !== undefined) for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
         if (records.length < chunk || consumed >= maxRecords || performance.now() - started > BATCH_MAX_MS) break;
-        records = await consumer.poll(Math.min(chunk, maxRecords - consumed), 0);
+        records = await this.pollInput(Math.min(chunk, maxRecords - consumed), 0);
         if (records.length === 0) break;
       }
+      this.merge?.rewind(); // buffered records that did not run are read again by the next batch
       await this.finishBatch();
     } catch (e) {
       this.abandonBatch(before);
@@ -266,6 +280,7 @@ export class PersistentQuery {
         }
       });
     }
+    this.merge?.reset();
     this.deps.state?.rollback();
     this.task.takeRepartitioned();
     this.task.sink?.take();
@@ -284,6 +299,10 @@ export class PersistentQuery {
       await this.deps.log.append(this.deps.repartitionTopic!, repartitioned);
       this.repartitionBacklog += repartitioned.length;
     }
+    await this.appendOutputs();
+  }
+
+  private async appendOutputs(): Promise<void> {
     const sink = this.task.sink!;
     if (sink.pending > 0) {
       const out = sink.take();
@@ -301,6 +320,7 @@ export class PersistentQuery {
     const changelog = this.deps.changelog;
     if (state) {
       this.task.beforeCommit();
+      await this.appendOutputs(); // what beforeCommit flushed (the aggregation record cache)
       const positions = this.deps.consumer.positions();
       if (changelog) {
         // State writes and per-task checkpoints are durable in Kafka before the state commits here.
