@@ -26,6 +26,8 @@ export interface QueryCase {
   /** Compare the first outputs with the baseline's byte for byte (same JSON rendering expected). */
   readonly compareOutputs?: boolean;
   readonly fullOnly?: boolean;
+  /** Engine properties for the query (e.g. the record cache off). */
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 /** Needs a server (pull latency, push fan-out): measured only when src/server provides one. */
@@ -99,6 +101,8 @@ export const CASES: readonly BenchCase[] = [
     baseline: B.avroQ2,
   },
   { kind: 'query', name: 'tumbling-count-sum', backend: 'embedded', inputs: ['bid'], sink: 'q_tumble', sql: TUMBLE('q_tumble'), baseline: B.tumbling(10_000) },
+  // The same with ksqlDB's record cache off (cache.max.bytes.buffering=0): every update an output, as the baseline.
+  { kind: 'query', name: 'tumbling-count-sum-nocache', backend: 'embedded', inputs: ['bid'], sink: 'q_tumble_nc', sql: TUMBLE('q_tumble_nc'), baseline: B.tumbling(10_000), properties: { 'cache.max.bytes.buffering': '0' } },
   {
     kind: 'query',
     name: 'hopping-avg',

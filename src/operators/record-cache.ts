@@ -1,6 +1,6 @@
 /**
  * The aggregation record cache, as Kafka Streams' (ksqlDB's `cache.max.bytes.buffering`, default
- * 10,000,000): an aggregation's output rows are held by key (and window) and only the latest row of
+ * 10,000,000): an aggregation's output rows are held by group key (and window) and only the latest row of
  * each is written on flush, so a key updated many times between flushes is written once.
  *
  * Kafka Streams flushes at each commit (`commit.interval.ms`, 2 s in ksqlDB) and evicts the least
@@ -35,7 +35,7 @@ interface CacheEntry {
 /** Per-entry overhead in the size estimate (the map slot, the entry, the id). */
 const ENTRY_OVERHEAD = 96;
 
-export class RecordCache implements OutputConsumer {
+export class RecordCache {
   /** By key (and window), least recently updated first. */
   private readonly entries = new Map<string, CacheEntry>();
   private bytes = 0;
@@ -50,8 +50,9 @@ export class RecordCache implements OutputConsumer {
     return this.entries.size;
   }
 
-  write(key: readonly unknown[] | null, value: readonly unknown[] | null, ts: number, window: WindowBounds | undefined): void {
-    const ks = key === null ? '' : keyString(key);
+  /** An output row of `group` (the aggregation's group key); replaces the group's (window's) held row. */
+  put(group: readonly unknown[], key: readonly unknown[] | null, value: readonly unknown[] | null, ts: number, window: WindowBounds | undefined): void {
+    const ks = keyString(group);
     const id = window ? `${ks}|${window.start}|${window.end}` : ks;
     const bytes = ENTRY_OVERHEAD + id.length * 2 + estimate(value);
     const e = this.entries.get(id);

@@ -24,7 +24,6 @@ import { SelectKey } from '../operators/select-key.js';
 import { Project } from '../operators/project.js';
 import { SinkWriter } from '../operators/sink.js';
 import { AggregateOperator, type AggregateSpec } from '../operators/aggregate.js';
-import { RecordCache, cacheMaxBytes } from '../operators/record-cache.js';
 import { JoinRuntime, type JoinEvent, type JoinSpec } from '../operators/join.js';
 import type { OutputConsumer, RecordContext, RowConsumer } from '../operators/operator.js';
 import { dataSourceOf, layoutOf, parseStepExpr, schemaOf } from '../plan/step-codec.js';
@@ -287,13 +286,9 @@ class TaskBuilder {
     // Re-keyed groups: their task is the partition of the new key, as written to the sink.
     const sink = this.sinkStep;
     const keySerde = spec.repartitioned && sink ? createSerde(sink.formats.keyFormat, schemaOf(select.columns).key, sink.formats.keyOptions, true, { topic: sink.topic, catalog: this.deps.schemas }) : undefined;
-    // EMIT CHANGES: the record cache collapses a batch's updates of a key (src/operators/record-cache.ts).
-    const cacheBytes = emitFinal ? 0 : cacheMaxBytes(this.deps.config);
-    const cache = cacheBytes > 0 ? new RecordCache(out, cacheBytes) : undefined;
-    const op = new AggregateOperator(spec, ctx, state, cache ?? out, { partition: () => record.current?.partition ?? 0, identity }, this.deps.config, keySerde, this.deps.sourcePartitions);
+    const op = new AggregateOperator(spec, ctx, state, out, { partition: () => record.current?.partition ?? 0, identity }, this.deps.config, keySerde, this.deps.sourcePartitions);
     if (this.deps.view instanceof AggregateView) this.deps.view.attach(op);
     this.commits.push(() => op.beforeCommit());
-    if (cache) this.commits.push(() => cache.flush());
     if (this.deps.repartitionTopic !== undefined && !spec.tableInput) this.twoStages(input, op, this.deps.repartitionTopic);
     else this.rows(input, op);
   }
