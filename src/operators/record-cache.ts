@@ -6,7 +6,8 @@
  * Kafka Streams flushes at each commit (`commit.interval.ms`, 2 s in ksqlDB) and evicts the least
  * recently updated entries when the cache is full. Sluice commits once per micro-batch, so the cache
  * is flushed at the end of each batch (before the commit; a push query: after each poll), and when
- * its estimated size passes the limit the least recently updated rows are written early. 0 turns the
+ * its estimated size passes the limit the longest-held rows are written early (Kafka Streams evicts
+ * the least recently used; first-in is cheaper and as safe: nothing is lost, only written sooner). 0 turns the
  * cache off: every update is written, as ksqlDB's test driver runs. EMIT FINAL does not use it.
  */
 import type { WindowBounds } from '../serde/windowed.js';
@@ -36,7 +37,7 @@ interface CacheEntry {
 const ENTRY_OVERHEAD = 96;
 
 export class RecordCache {
-  /** By key (and window), least recently updated first. */
+  /** By group (and window), in the order of each entry's first update since the last flush. */
   private readonly entries = new Map<string, CacheEntry>();
   private bytes = 0;
 
@@ -57,13 +58,12 @@ export class RecordCache {
     const bytes = ENTRY_OVERHEAD + id.length * 2 + estimate(value);
     const e = this.entries.get(id);
     if (e !== undefined) {
-      this.entries.delete(id); // re-inserted last: the most recently updated
+      // Updated in place: the map keeps first-update order (moving it would cost a delete and a set per record).
       e.key = key;
       e.value = value;
       e.ts = ts;
       this.bytes += bytes - e.bytes;
       e.bytes = bytes;
-      this.entries.set(id, e);
     } else {
       // The aggregation reuses its window bounds object: keep a copy.
       this.entries.set(id, { key, value, ts, window: window ? { start: window.start, end: window.end } : undefined, bytes });
@@ -72,14 +72,14 @@ export class RecordCache {
     if (this.bytes > this.maxBytes) this.evict();
   }
 
-  /** Write every held row (least recently updated first) and empty the cache. */
+  /** Write every held row (in first-update order) and empty the cache. */
   flush(): void {
     for (const e of this.entries.values()) this.down.write(e.key, e.value, e.ts, e.window);
     this.entries.clear();
     this.bytes = 0;
   }
 
-  /** Full: write the least recently updated rows until the cache is within its limit. */
+  /** Full: write the longest-held rows until the cache is within its limit. */
   private evict(): void {
     for (const [id, e] of this.entries) {
       if (this.bytes <= this.maxBytes) break;

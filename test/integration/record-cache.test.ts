@@ -75,7 +75,7 @@ describe('aggregation record cache', () => {
     expect(await countOutputs({ 'ksql.streams.cache.max.bytes.buffering': '0' })).toHaveLength(1000);
   });
 
-  it('too small for the keys, writes the least recently updated early and loses nothing', async () => {
+  it('too small for the keys, writes the longest-held rows early and loses nothing', async () => {
     // Room for about 3 of the 10 keys. Round robin over the keys: each update is evicted before the
     // key comes again, so every one is written.
     expect(await countOutputs({ 'cache.max.bytes.buffering': '400' })).toHaveLength(1000);
