@@ -26,7 +26,7 @@ export interface QueryCase {
   /** Compare the first outputs with the baseline's byte for byte (same JSON rendering expected). */
   readonly compareOutputs?: boolean;
   readonly fullOnly?: boolean;
-  /** Statement properties of the query (e.g. processing.guarantee for the exactly-once variants). */
+  /** Properties of the query (e.g. processing.guarantee for the exactly-once variants, the record cache off). */
   readonly properties?: Readonly<Record<string, string>>;
 }
 
@@ -106,6 +106,8 @@ export const CASES: readonly BenchCase[] = [
   // The cost of exactly-once outputs: the same queries with processing.guarantee=exactly_once_v2.
   { kind: 'query', name: 'q0-passthrough-eos', backend: 'embedded', inputs: ['bid'], sink: 'q0e', sql: Q0('q0e'), baseline: B.q0, properties: EOS },
   { kind: 'query', name: 'tumbling-count-sum-eos', backend: 'embedded', inputs: ['bid'], sink: 'q_tumble_e', sql: TUMBLE('q_tumble_e'), baseline: B.tumbling(10_000), properties: EOS },
+  // The same with ksqlDB's record cache off (cache.max.bytes.buffering=0): every update an output, as the baseline.
+  { kind: 'query', name: 'tumbling-count-sum-nocache', backend: 'embedded', inputs: ['bid'], sink: 'q_tumble_nc', sql: TUMBLE('q_tumble_nc'), baseline: B.tumbling(10_000), properties: { 'cache.max.bytes.buffering': '0' } },
   {
     kind: 'query',
     name: 'hopping-avg',

@@ -112,7 +112,7 @@ async function runQueryCase(c: QueryCase, req: ChildRequest, prepLog: Log, kafka
     dataDir: req.workDir,
     log,
     runQueries: false,
-    properties: { 'auto.offset.reset': 'earliest', 'ksql.service.id': req.kafka?.serviceId ?? 'bench_' },
+    properties: { 'auto.offset.reset': 'earliest', 'ksql.service.id': req.kafka?.serviceId ?? 'bench_', ...c.properties },
   });
   const sinkTopic = topics.sinkPrefix + c.sink;
   try {

@@ -2,8 +2,9 @@
  * The aggregation operator: GROUP BY over a stream or a table (a source, or a join's output),
  * optionally windowed (tumbling, hopping, session), with HAVING and EMIT CHANGES / EMIT FINAL.
  * Accumulators live in the query's SQLite state (KvStore / WindowStore) with a cache in front; every
- * update emits the new row of the output table (or a tombstone when HAVING stops matching), as
- * ksqlDB does with caching disabled.
+ * update emits the new row of the output table (or a tombstone when HAVING stops matching); with
+ * the record cache on (record-cache.ts, EMIT CHANGES only) a batch's updates of a group are emitted
+ * once, at the batch's end.
  *
  * It runs an aggregation's steps together (group-by, aggregate, HAVING filter, projection, suppress):
  * HAVING must know whether a group's previous row passed, to delete it downstream only then, and only
@@ -26,6 +27,7 @@ import type { ViewRow, ViewSource } from '../storage/state/materialized-view.js'
 import type { Serde } from '../serde/serde.js';
 import { partitionForKey } from '../storage/log/partitioner.js';
 import type { OutputConsumer, RowConsumer } from './operator.js';
+import { RecordCache, cacheMaxBytes } from './record-cache.js';
 
 /** Accumulators of one group (or one group's window) and the timestamp of its last update. */
 interface GroupState {
@@ -81,6 +83,8 @@ export class AggregateOperator implements RowConsumer, ViewSource {
   private readonly streamTime = new Map<number, number>();
   /** EMIT FINAL: windows waiting to close, by end + grace. */
   private readonly pendingFinal = new Map<string, { key: unknown[]; window: WindowBounds; closeAt: number }>();
+  /** EMIT CHANGES with `cache.max.bytes.buffering` > 0: collapses each group's updates until beforeCommit. */
+  private readonly cache?: RecordCache;
 
   constructor(
     private readonly plan: AggregateSpec,
@@ -94,6 +98,8 @@ export class AggregateOperator implements RowConsumer, ViewSource {
     private readonly partitions: number,
   ) {
     const scope = plan.inputScope;
+    const cacheBytes = plan.emitFinal ? 0 : cacheMaxBytes(config);
+    if (cacheBytes > 0) this.cache = new RecordCache(out, cacheBytes);
     this.aggregators = plan.aggregates.map((a) => a.overload.create(a.resolved, a.init, config));
     this.groupFns = plan.groupBy.map((g) => compileExpression(g, scope, ctx).evaluate);
     this.argFns = plan.aggregates.map((a) => a.argExprs.map((e) => compileExpression(e, scope, ctx).evaluate));
@@ -273,7 +279,7 @@ export class AggregateOperator implements RowConsumer, ViewSource {
       g = { key, ts: Math.max(g.ts, s.value.ts), accs: g.accs.map((acc, i) => this.aggregators[i]!.merge!(acc, s.value.accs[i])) };
       this.windows!.put(ks, s.start, s.end, undefined);
       // The merged-away session is deleted downstream.
-      if (!this.plan.emitFinal) this.out.write(this.outputKey(g.key, s), null, s.value.ts, { start: s.start, end: s.end });
+      if (!this.plan.emitFinal) this.write(g.key, this.outputKey(g.key, s), null, s.value.ts, { start: s.start, end: s.end });
       else this.pendingFinal.delete(`${keyString(key)}|${s.start}|${s.end}`);
     }
     for (let i = 0; i < this.aggregators.length; i++) g.accs[i] = this.aggregators[i]!.add(g.accs[i], args[i]!);
@@ -327,12 +333,18 @@ export class AggregateOperator implements RowConsumer, ViewSource {
     const key = evaluateAll(this.keyOut, row);
     if (this.having && this.having(row) !== true) {
       // Like a KTable filter: only a row that was there before needs deleting.
-      if (g.passed) this.out.write(key, null, g.ts, window);
+      if (g.passed) this.write(g.key, key, null, g.ts, window);
       g.passed = false;
       return;
     }
     g.passed = true;
-    this.out.write(key, evaluateAll(this.valueOut, row), g.ts, window);
+    this.write(g.key, key, evaluateAll(this.valueOut, row), g.ts, window);
+  }
+
+  /** An output row of `group` (the cache collapses by group and window: a push query's rows have no key). */
+  private write(group: readonly unknown[], key: readonly unknown[], value: readonly unknown[] | null, ts: number, window: WindowBounds | undefined): void {
+    if (this.cache) this.cache.put(group, key, value, ts, window);
+    else this.out.write(key, value, ts, window);
   }
 
   /**
@@ -380,6 +392,7 @@ export class AggregateOperator implements RowConsumer, ViewSource {
       const max = Math.max(...this.streamTime.values());
       if (Number.isFinite(max)) this.windows.expireBefore(max - this.plan.window.retentionMs);
     }
+    this.cache?.flush();
   }
 
   private lastExpiry = Date.now();

@@ -28,6 +28,8 @@ export function processingGuarantee(config: Readonly<Record<string, string>>): P
 
 /** A query's output path for one micro-batch at a time. */
 export interface OutputWriter {
+  /** Exactly-once: a chunk's outputs must not depend on where its batch ends (see runChunk). */
+  readonly idempotent: boolean;
   /** Before a batch's first poll: learn where a replay must cut its chunks. */
   begin(positions: ReadonlyMap<string, readonly number[]>): Promise<void>;
   /** Records the next poll may take (`want` or fewer). */
@@ -50,6 +52,7 @@ export function outputWriter(log: Log, guarantee: ProcessingGuarantee, producer:
 
 function atLeastOnce(log: Log): OutputWriter {
   return {
+    idempotent: false,
     begin: () => Promise.resolve(),
     limit: (want) => want,
     append: async (topic, records) => {
@@ -66,6 +69,7 @@ function inputSeq(positions: ReadonlyMap<string, readonly number[]>): number {
 }
 
 class IdempotentWriter implements OutputWriter {
+  readonly idempotent = true;
   /** Sequence numbers the log holds beyond the batch's start, ascending (empty unless replaying). */
   private cuts: number[] = [];
 

@@ -32,6 +32,7 @@ import { schemaPrefetch, type SchemaPrefetch } from './schema-prefetch.js';
 import { QueryStats } from './query-stats.js';
 import { InternalError } from '../errors.js';
 import { outputWriter, processingGuarantee, type OutputWriter } from './exactly-once.js';
+import { InputMerge, maxTaskIdleMs } from './input-merge.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
 
@@ -133,6 +134,15 @@ export class PersistentQuery {
     this.prefetch = schemaPrefetch(root, deps.schemas);
     const outputs = [root.topic, ...(deps.repartitionTopic !== undefined ? [deps.repartitionTopic] : [])];
     this.writer = outputWriter(deps.log, processingGuarantee(deps.config), deps.groupId, outputs);
+    // Several input topics (joins): records run in event-time order across them (input-merge.ts).
+    if (queryTopics(plan).length > 1) this.merge = new InputMerge(deps.consumer, deps.log, this.inputTopics, maxTaskIdleMs(deps.config));
+  }
+
+  /** Orders a multi-input query's records by timestamp across its input partitions. */
+  private readonly merge: InputMerge | undefined;
+
+  private pollInput(max: number, timeoutMs: number): Promise<LogRecord[]> {
+    return this.merge ? this.merge.poll(max, max, timeoutMs, this.batchRecords) : this.deps.consumer.poll(max, timeoutMs);
   }
 
   /** Appends the outputs: at-least-once, or exactly-once (exactly-once.ts). */
@@ -228,8 +238,11 @@ export class PersistentQuery {
     const chunk = Math.min(maxRecords, this.deps.log.chunkRecords ?? maxRecords);
     await this.writer.begin(before);
     let want = this.writer.limit(chunk, before);
-    let records = await consumer.poll(want, timeoutMs);
-    if (records.length === 0) return 0;
+    let records = await this.pollInput(want, timeoutMs);
+    if (records.length === 0) {
+      this.merge?.rewind();
+      return 0;
+    }
     const started = performance.now();
     let consumed = 0;
     let second = 0;
@@ -241,9 +254,10 @@ export class PersistentQuery {
         if (this.deps.repartitionTopic !== undefined) for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
         if (records.length < want || consumed >= maxRecords || performance.now() - started > BATCH_MAX_MS) break;
         want = this.writer.limit(Math.min(chunk, maxRecords - consumed), consumer.positions());
-        records = await consumer.poll(want, 0);
+        records = await this.pollInput(want, 0);
         if (records.length === 0) break;
       }
+      this.merge?.rewind(); // buffered records that did not run are read again by the next batch
       await this.finishBatch();
     } catch (e) {
       this.abandonBatch(before);
@@ -277,6 +291,7 @@ export class PersistentQuery {
         }
       });
     }
+    this.merge?.reset();
     this.deps.state?.rollback();
     this.task.takeRepartitioned();
     this.task.sink?.take();
@@ -290,12 +305,20 @@ export class PersistentQuery {
   private async runChunk(records: readonly LogRecord[]): Promise<void> {
     if (this.prefetch) await this.prefetch(records);
     this.task.process(records);
+    // Exactly-once: a replay cuts its chunks where the first run's appends were, but its batches
+    // may end elsewhere; so what the aggregation record cache holds is flushed with each chunk's
+    // outputs (under the chunk's sequence number), never at the end of a batch.
+    if (this.writer.idempotent) this.task.beforeCommit();
     const repartitioned = this.task.takeRepartitioned();
     const positions = this.deps.consumer.positions();
     if (repartitioned.length > 0) {
       await this.writer.append(this.deps.repartitionTopic!, repartitioned, positions);
       this.repartitionBacklog += repartitioned.length;
     }
+    await this.appendOutputs(positions);
+  }
+
+  private async appendOutputs(positions: ReadonlyMap<string, readonly number[]>): Promise<void> {
     const sink = this.task.sink!;
     if (sink.pending > 0) {
       const out = sink.take();
@@ -314,6 +337,7 @@ export class PersistentQuery {
     if (state) {
       this.task.beforeCommit();
       const positions = this.deps.consumer.positions();
+      await this.appendOutputs(positions); // what beforeCommit flushed (the aggregation record cache)
       if (changelog) {
         // State writes and per-task checkpoints are durable in Kafka before the state commits here.
         // Tasks that moved to another server during this batch are left out: their new owner may

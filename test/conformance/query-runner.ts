@@ -39,9 +39,22 @@ export interface RunOptions {
 export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise<CaseResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-conf-'));
   const backend = opts.backend ? await opts.backend(tc) : undefined;
-  const properties = { 'auto.offset.reset': 'earliest', ...tc.properties, ...backend?.properties };
+  // As ksqlDB's TestExecutor: the record cache off (every update is an output), max.task.idle.ms 0.
+  const properties = { 'auto.offset.reset': 'earliest', 'cache.max.bytes.buffering': '0', ...tc.properties, ...backend?.properties };
   const open = () => Engine.open({ dataDir, properties, runQueries: false, functions, commandStore: 'local', ...(backend ? { log: backend.log } : {}) });
   const drain = (e: Engine) => (backend ? backend.drain(e) : e.drain());
+  // ksqlDB's TopologyTestDriver processes each input as it is piped in. Queries over several topics
+  // order their input by timestamp across them, so inputs spanning topics are run one at a time.
+  const feed = async (e: Engine, inputs: readonly VectorRecord[]) => {
+    if (new Set(inputs.map((i) => i.topic)).size <= 1) {
+      await produce(e, inputs);
+      return drain(e);
+    }
+    for (const i of inputs) {
+      await produce(e, [i]);
+      await drain(e);
+    }
+  };
   let engine = await open();
   const captured = new Map<string, LogRecord[]>();
   const capture = (e: Engine) =>
@@ -85,15 +98,13 @@ export async function runQueryCase(tc: TestCase, opts: RunOptions = {}): Promise
     const inputs = tc.test.inputs ?? [];
     const half = opts.restart ? Math.floor(inputs.length / 2) : inputs.length;
     try {
-      await produce(engine, inputs.slice(0, half));
-      await drain(engine);
+      await feed(engine, inputs.slice(0, half));
       if (opts.restart) {
         unsubscribe();
         await engine.close();
         engine = await open();
         unsubscribe = capture(engine);
-        await produce(engine, inputs.slice(half));
-        await drain(engine);
+        await feed(engine, inputs.slice(half));
       }
     } catch (e) {
       // A query that fails while processing: ksqlDB's harness sees its StreamsException and cause.

@@ -40,7 +40,8 @@ interface HttpResult {
 export async function runRestCase(tc: TestCase): Promise<CaseResult> {
   const t = tc.test as RestVector & typeof tc.test;
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-rest-'));
-  const engine = await Engine.open({ dataDir, properties: { 'auto.offset.reset': 'earliest', ...tc.properties }, runQueries: false, functions });
+  // The record cache off, as ksqlDB's TestKsqlRestApp (ksql.streams.cache.max.bytes.buffering=0).
+  const engine = await Engine.open({ dataDir, properties: { 'auto.offset.reset': 'earliest', 'cache.max.bytes.buffering': '0', ...tc.properties }, runQueries: false, functions });
   const server = new SluiceServer(engine, { port: 0, host: '127.0.0.1' });
   const captured = new Map<string, LogRecord[]>();
   const unsubscribe = engine.log.onAppend!((r) => {

@@ -52,9 +52,12 @@ async function values(engine: Engine, name: string): Promise<{ key: unknown; win
   });
 }
 
-const INPUTS = `
+// The table's rows are written (at wall-clock time) and run before the stream's: a join over a
+// backlog runs in event-time order, which would put the stream's records (at 1 s...) first.
+const TABLE_INPUTS = `
   INSERT INTO t (id, label) VALUES (1, 'one');
-  INSERT INTO t (id, label) VALUES (2, 'two');
+  INSERT INTO t (id, label) VALUES (2, 'two');`;
+const INPUTS = `
   INSERT INTO s (ROWTIME, k, v, tags) VALUES (1000, 1, 1, ARRAY['a']);
   INSERT INTO s (ROWTIME, k, v, tags) VALUES (2000, 2, 2, ARRAY['b', 'c']);
   INSERT INTO s (ROWTIME, k, v, tags) VALUES (12000, 1, 3, ARRAY['d']);`;
@@ -64,6 +67,8 @@ describe('stored plans', () => {
     const engine = await Engine.open({ dataDir: commandLog(FIXTURE), runQueries: false });
     try {
       expect(engine.listQueries().map((q) => q.id)).toEqual(['CSAS_BIG_0', 'CTAS_COUNTS_1', 'CSAS_TAGS_2']);
+      await engine.execute(TABLE_INPUTS);
+      await engine.drain();
       await engine.execute(INPUTS);
       await engine.drain();
       expect(await values(engine, 'BIG')).toEqual([
@@ -90,6 +95,8 @@ describe('stored plans', () => {
     expect(JSON.stringify(changed)).toContain('(V > 2)');
     const engine = await Engine.open({ dataDir: commandLog(changed), runQueries: false });
     try {
+      await engine.execute(TABLE_INPUTS);
+      await engine.drain();
       await engine.execute(INPUTS);
       await engine.drain();
       expect(await values(engine, 'BIG')).toEqual([{ key: 1, value: { DOUBLED: 6 } }]);
@@ -107,6 +114,8 @@ describe('stored plans', () => {
     db.close();
     const engine = await Engine.open({ dataDir: dir, runQueries: false });
     try {
+      await engine.execute(TABLE_INPUTS);
+      await engine.drain();
       await engine.execute(INPUTS);
       await engine.drain();
       expect(await values(engine, 'BIG')).toEqual([

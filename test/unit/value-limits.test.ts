@@ -134,7 +134,7 @@ describe('statement splitter', () => {
 describe('a JSON null record on the engine', () => {
   it('is not counted by COUNT(*), as a tombstone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-null-'));
-    const engine = await Engine.open({ dataDir: dir, runQueries: false, properties: { 'auto.offset.reset': 'earliest' } });
+    const engine = await Engine.open({ dataDir: dir, runQueries: false, properties: { 'auto.offset.reset': 'earliest', 'cache.max.bytes.buffering': '0' } });
     try {
       await engine.execute(`CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
                             CREATE TABLE c AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;`);
