@@ -1,0 +1,234 @@
+/**
+ * Replacements for three kafkajs 2.2.4 internals that dominate a CPU profile of Sluice on Kafka.
+ * kafkajs is unmaintained, so they are applied here at load time instead of waiting for a release:
+ *
+ * 1. producer/groupMessagesPerPartition: kafkajs copies the partition's whole array for every message
+ *    it groups (quadratic in the messages per partition of one send; a quarter of q0's CPU). Ours
+ *    appends in place. Same result: per partition, the messages in send order.
+ * 2. protocol/requests/produce/v3/request (used by Produce v3..v7): kafkajs sorts every partition's
+ *    timestamps with the default (string) comparator only to find the smallest and largest. Ours
+ *    finds them in one pass and encodes the same record batch.
+ * 3. consumer/consumerGroup: every fetch asks for maxBytes at once, and kafkajs decodes the whole
+ *    response before handing over its first batch, so the first records of a large backlog arrive
+ *    only after ~32 MiB are decoded. Ours starts small (FIRST_FETCH_BYTES per partition) and
+ *    quadruples each fetch up to the configured sizes, so the first output comes quickly and the
+ *    steady rate keeps the large fetches.
+ *
+ * How: the modules are CommonJS, each captured by its requirer at load time. This module loads
+ * each one into require's cache and swaps the cached exports, then loads kafkajs itself and exports
+ * it as `kafkajs`: Sluice takes kafkajs' runtime values from here (elsewhere only `import type`), so
+ * the swap always precedes kafkajs' own load in Sluice. It applies only to kafkajs 2.2.4, whose
+ * internals it was written against; with any other version, or if kafkajs was loaded earlier by
+ * someone else, kafkajs runs unpatched (correct, just slower) and `kafkajsPatches()` says so.
+ * SLUICE_KAFKAJS_PATCHES=off in the environment leaves kafkajs unpatched (to compare, or to rule
+ * the patches out when troubleshooting).
+ */
+import { createRequire } from 'node:module';
+import type * as KafkaJS from 'kafkajs';
+
+const require = createRequire(import.meta.url);
+
+/** Per-partition bytes of a consumer's first fetch; later fetches grow ×4 up to the configured size. */
+export const FIRST_FETCH_BYTES = 64 * 1024;
+
+export interface KafkajsPatchState {
+  readonly version: string;
+  readonly groupMessages: boolean;
+  readonly produceRequest: boolean;
+  readonly fetchRampUp: boolean;
+  /** Why a patch was not applied, if one was not. */
+  readonly reason: string | null;
+}
+
+let state: KafkajsPatchState;
+
+interface PartitionerArgs {
+  readonly topic: string;
+  readonly partitionMetadata: readonly unknown[];
+  readonly message: unknown;
+}
+
+function groupMessagesPerPartition(args: {
+  topic: string;
+  partitionMetadata: readonly unknown[];
+  messages: readonly unknown[];
+  partitioner: (a: PartitionerArgs) => number;
+}): Record<number, unknown[]> {
+  const { topic, partitionMetadata, messages, partitioner } = args;
+  const out: Record<number, unknown[]> = {};
+  if (partitionMetadata.length === 0) return out;
+  for (const message of messages) {
+    const p = partitioner({ topic, partitionMetadata, message });
+    const list = out[p];
+    if (list === undefined) out[p] = [message];
+    else list.push(message);
+  }
+  return out;
+}
+
+/** The kafkajs encoder surface used below (src/protocol/encoder.js). */
+interface Encoder {
+  writeString(s: string | null): Encoder;
+  writeInt16(n: number): Encoder;
+  writeInt32(n: number): Encoder;
+  writeArray(a: readonly unknown[]): Encoder;
+  writeEncoder(e: Encoder): Encoder;
+  size(): number;
+}
+type EncoderCtor = new () => Encoder;
+type RecordFn = (r: Record<string, unknown>) => unknown;
+type RecordBatchFn = (b: Record<string, unknown>) => Promise<Encoder>;
+
+interface ProduceMessage {
+  readonly timestamp?: string | number | null;
+  readonly [k: string]: unknown;
+}
+
+interface PartitionData {
+  readonly partition: number;
+  readonly messages: readonly ProduceMessage[];
+  readonly firstSequence?: number;
+}
+
+/** Produce request v3 (Kafka protocol): our encoder, kafkajs' record and batch writers. */
+function makeProduceV3(Encoder: EncoderCtor, Record: RecordFn, RecordBatch: RecordBatchFn, apiKey: number, noCompression: number) {
+  const encodePartition = async (compression: number, d: PartitionData, transactionalId: string | null, producerId: unknown, producerEpoch: number) => {
+    const now = Date.now();
+    let min = Infinity;
+    let max = -Infinity;
+    const n = d.messages.length;
+    const ts = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = d.messages[i]!.timestamp;
+      // As kafkajs: a falsy timestamp stamps the record "now"; only non-null ones count for the
+      // batch's first and max timestamps.
+      const v = Number(t);
+      ts[i] = t ? v : NaN;
+      if (t != null) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+    }
+    if (min === Infinity) min = max = now;
+    const records = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const v = ts[i]!;
+      records[i] = Record({ ...d.messages[i]!, offsetDelta: i, timestampDelta: (Number.isNaN(v) ? now : v) - min });
+    }
+    const batch = await RecordBatch({
+      compression,
+      records,
+      firstTimestamp: min,
+      maxTimestamp: max,
+      producerId,
+      producerEpoch,
+      firstSequence: d.firstSequence,
+      transactional: !!transactionalId,
+      lastOffsetDelta: n - 1,
+    });
+    return new Encoder().writeInt32(d.partition).writeInt32(batch.size()).writeEncoder(batch);
+  };
+
+  return (req: {
+    acks: number;
+    timeout: number;
+    transactionalId?: string | null;
+    producerId?: unknown;
+    producerEpoch?: number;
+    compression?: number;
+    topicData: readonly { topic: string; partitions: readonly PartitionData[] }[];
+  }) => {
+    const transactionalId = req.transactionalId ?? null;
+    const compression = req.compression ?? noCompression;
+    const producerEpoch = req.producerEpoch ?? 0;
+    return {
+      apiKey,
+      apiVersion: 3,
+      apiName: 'Produce',
+      expectResponse: () => req.acks !== 0,
+      encode: async () => {
+        const topics: Encoder[] = [];
+        for (const t of req.topicData) {
+          const parts: Encoder[] = [];
+          for (const d of t.partitions) parts.push(await encodePartition(compression, d, transactionalId, req.producerId, producerEpoch));
+          topics.push(new Encoder().writeString(t.topic).writeArray(parts));
+        }
+        return new Encoder().writeString(transactionalId).writeInt16(req.acks).writeInt32(req.timeout).writeArray(topics);
+      },
+    };
+  };
+}
+
+/** kafkajs' ConsumerGroup with fetch sizes ramping up from FIRST_FETCH_BYTES. */
+function rampingConsumerGroup(Base: new (...a: never[]) => object): unknown {
+  interface Sizes {
+    maxBytes: number;
+    maxBytesPerPartition: number;
+    fetch(nodeId: number): Promise<unknown>;
+  }
+  const baseFetch = (Base.prototype as Sizes).fetch;
+  class Ramping extends (Base as new (...a: unknown[]) => Sizes) {
+    private rampPerPartition = 0;
+    private targetPerPartition = 0;
+    private targetTotal = 0;
+    constructor(...a: unknown[]) {
+      super(...a);
+      this.targetPerPartition = this.maxBytesPerPartition;
+      this.targetTotal = this.maxBytes;
+      this.rampPerPartition = Math.min(FIRST_FETCH_BYTES, this.targetPerPartition);
+    }
+    override async fetch(nodeId: number): Promise<unknown> {
+      const per = this.rampPerPartition;
+      this.maxBytesPerPartition = per;
+      this.maxBytes = Math.min(this.targetTotal, Math.max(per * 4, per));
+      const res = await baseFetch.call(this, nodeId);
+      if (per < this.targetPerPartition) this.rampPerPartition = Math.min(this.targetPerPartition, per * 4);
+      return res;
+    }
+  }
+  return Ramping;
+}
+
+function apply(): KafkajsPatchState {
+  let version = 'unknown';
+  try {
+    version = (require('kafkajs/package.json') as { version: string }).version;
+  } catch {
+    return { version, groupMessages: false, produceRequest: false, fetchRampUp: false, reason: 'kafkajs not found' };
+  }
+  const none = (reason: string): KafkajsPatchState => ({ version, groupMessages: false, produceRequest: false, fetchRampUp: false, reason });
+  if (process.env['SLUICE_KAFKAJS_PATCHES'] === 'off') return none('SLUICE_KAFKAJS_PATCHES=off');
+  if (version !== '2.2.4') return none(`kafkajs ${version} is not the version (2.2.4) these patches were written for`);
+  const main = require.resolve('kafkajs');
+  if (require.cache[main] !== undefined) return none('kafkajs was loaded before the patches');
+  const swap = (rel: string, make: (orig: unknown) => unknown): void => {
+    const path = require.resolve(`kafkajs/src/${rel}`);
+    const orig: unknown = require(path);
+    const mod = require.cache[path];
+    if (mod === undefined) throw new Error(`kafkajs/src/${rel} is not in the require cache`);
+    mod.exports = make(orig);
+  };
+  swap('producer/groupMessagesPerPartition.js', () => groupMessagesPerPartition);
+  const Encoder = require('kafkajs/src/protocol/encoder.js') as EncoderCtor;
+  const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as RecordFn;
+  const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { RecordBatch: RecordBatchFn };
+  const { Produce } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
+  const { Types } = require('kafkajs/src/protocol/message/compression/index.js') as { Types: { None: number } };
+  swap('protocol/requests/produce/v3/request.js', () => makeProduceV3(Encoder, Record, RecordBatch, Produce, Types.None));
+  swap('consumer/consumerGroup.js', (orig) => rampingConsumerGroup(orig as new (...a: never[]) => object));
+  return { version, groupMessages: true, produceRequest: true, fetchRampUp: true, reason: null };
+}
+
+try {
+  state = apply();
+} catch (e) {
+  state = { version: 'unknown', groupMessages: false, produceRequest: false, fetchRampUp: false, reason: (e as Error).message };
+}
+
+/** kafkajs, loaded after the patches. */
+export const kafkajs = require('kafkajs') as typeof KafkaJS;
+
+/** Which patches are in force (for tests and `sluice` diagnostics). */
+export function kafkajsPatches(): KafkajsPatchState {
+  return state;
+}
