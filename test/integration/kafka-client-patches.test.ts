@@ -44,7 +44,7 @@ afterAll(async () => {
 
 describe('kafkajs patches', () => {
   it('are in force for kafkajs 2.2.4', () => {
-    expect(kafkajsPatches()).toEqual({ version: '2.2.4', groupMessages: true, produceRequest: true, fetchRampUp: true, reason: null });
+    expect(kafkajsPatches()).toEqual({ version: '2.2.4', groupMessages: true, produceRequest: true, fetchRampUp: true, recordDecoder: true, reason: null });
   });
 
   it('keep per-partition order, offsets, timestamps (any order, any digit count) and headers of one large send', async () => {
