@@ -169,7 +169,10 @@ async function prepareKafka(prepLogDir: string, prefix: string, args: Args): Pro
 async function deleteKafkaTopics(brokers: string[], prefix: string): Promise<void> {
   const kafka = await openKafkaLog({ brokers, logLevel: 'nothing', clientId: 'sluice-bench' });
   try {
-    for (const t of await kafka.listTopics()) if (t.name.startsWith(prefix)) await kafka.deleteTopic(t.name);
+    // The run's own topics, and those the engine made under the run's service ids (command,
+    // changelog and repartition topics: _confluent-ksql-<service id>...).
+    const serviceId = prefix.replace(/-/g, '_');
+    for (const t of await kafka.listTopics()) if (t.name.startsWith(prefix) || t.name.includes(serviceId)) await kafka.deleteTopic(t.name);
   } finally {
     await kafka.close();
   }

@@ -6,8 +6,10 @@
  *    it groups (quadratic in the messages per partition of one send; a quarter of q0's CPU). Ours
  *    appends in place. Same result: per partition, the messages in send order.
  * 2. protocol/requests/produce/v3/request (used by Produce v3..v7): kafkajs sorts every partition's
- *    timestamps with the default (string) comparator only to find the smallest and largest. Ours
- *    finds them in one pass and encodes the same record batch.
+ *    timestamps with the default (string) comparator only to find the smallest and largest, then
+ *    builds an encoder and a buffer copy per record. Ours finds them in one pass and writes the
+ *    same uncompressed record batch straight into one buffer (compressed ones go through kafkajs'
+ *    writers).
  * 3. consumer/consumerGroup: every fetch asks for maxBytes at once, and kafkajs decodes the whole
  *    response before handing over its first batch, so the first records of a large backlog arrive
  *    only after ~32 MiB are decoded. Ours starts small (FIRST_FETCH_BYTES per partition) and
@@ -79,9 +81,10 @@ interface Encoder {
   writeInt32(n: number): Encoder;
   writeArray(a: readonly unknown[]): Encoder;
   writeEncoder(e: Encoder): Encoder;
+  writeBuffer(b: Buffer): Encoder;
   size(): number;
 }
-type EncoderCtor = new () => Encoder;
+type EncoderCtor = new (initialSize?: number) => Encoder;
 type RecordFn = (r: Record<string, unknown>) => unknown;
 type RecordBatchFn = (b: Record<string, unknown>) => Promise<Encoder>;
 
@@ -96,8 +99,146 @@ interface PartitionData {
   readonly firstSequence?: number;
 }
 
-/** Produce request v3 (Kafka protocol): our encoder, kafkajs' record and batch writers. */
-function makeProduceV3(Encoder: EncoderCtor, Record: RecordFn, RecordBatch: RecordBatchFn, apiKey: number, noCompression: number) {
+/** kafkajs' record header values, as a message may carry them. */
+type HeaderValue = Buffer | string | null | undefined;
+
+const asBytes = (v: Buffer | string | null | undefined): Buffer | null => (v == null ? null : typeof v === 'string' ? Buffer.from(v) : v);
+
+/** Bytes of an unsigned varint. */
+function uvarintSize(n: number): number {
+  let size = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Zig-zag of a safe integer (as a non-negative number). */
+const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1);
+
+function writeUVarint(buf: Buffer, off: number, n: number): number {
+  while (n >= 128) {
+    buf[off++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[off++] = n;
+  return off;
+}
+
+/**
+ * One uncompressed record batch (magic 2), written straight into one buffer: the same bytes as
+ * kafkajs' Record + RecordBatch, without an encoder and a buffer copy per record.
+ */
+function writeRecordBatch(
+  crc32C: (b: Buffer) => number,
+  messages: readonly ProduceMessage[],
+  deltas: Float64Array,
+  first: number,
+  max: number,
+  producerId: bigint,
+  producerEpoch: number,
+  firstSequence: number,
+  transactional: boolean,
+): Buffer {
+  const n = messages.length;
+  const keys = new Array<Buffer | null>(n);
+  const values = new Array<Buffer | null>(n);
+  const headers = new Array<[Buffer, Buffer | null][] | null>(n);
+  const bodySizes = new Array<number>(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const m = messages[i]!;
+    const k = asBytes(m['key'] as Buffer | string | null | undefined);
+    const v = asBytes(m['value'] as Buffer | string | null | undefined);
+    keys[i] = k;
+    values[i] = v;
+    let hs: [Buffer, Buffer | null][] | null = null;
+    let hSize = 1;
+    const h = m['headers'] as Record<string, HeaderValue | HeaderValue[]> | undefined;
+    if (h != null) {
+      for (const hk of Object.keys(h)) {
+        const raw = h[hk];
+        for (const hv of Array.isArray(raw) ? raw : [raw]) {
+          hs ??= [];
+          const kb = Buffer.from(hk);
+          const vb = asBytes(hv);
+          hs.push([kb, vb]);
+          hSize += uvarintSize(zigzag(kb.length)) + kb.length + (vb === null ? 1 : uvarintSize(zigzag(vb.length)) + vb.length);
+        }
+      }
+      if (hs !== null) hSize = uvarintSize(zigzag(hs.length)) + hSize - 1;
+    }
+    headers[i] = hs;
+    const body =
+      1 +
+      uvarintSize(zigzag(deltas[i]!)) +
+      uvarintSize(zigzag(i)) +
+      (k === null ? 1 : uvarintSize(zigzag(k.length)) + k.length) +
+      (v === null ? 1 : uvarintSize(zigzag(v.length)) + v.length) +
+      hSize;
+    bodySizes[i] = body;
+    total += uvarintSize(zigzag(body)) + body;
+  }
+  // firstOffset(8) length(4) leaderEpoch(4) magic(1) crc(4) | attributes(2) lastOffsetDelta(4)
+  // firstTimestamp(8) maxTimestamp(8) producerId(8) producerEpoch(2) firstSequence(4) count(4)
+  const HEAD = 8 + 4 + 4 + 1 + 4;
+  const BODY_HEAD = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
+  const buf = Buffer.allocUnsafe(HEAD + BODY_HEAD + total);
+  buf.writeBigInt64BE(0n, 0);
+  buf.writeInt32BE(buf.length - 12, 8);
+  buf.writeInt32BE(0, 12);
+  buf.writeInt8(2, 16);
+  let off = HEAD;
+  buf.writeInt16BE(transactional ? 16 : 0, off);
+  buf.writeInt32BE(n - 1, off + 2);
+  buf.writeBigInt64BE(BigInt(first), off + 6);
+  buf.writeBigInt64BE(BigInt(max), off + 14);
+  buf.writeBigInt64BE(producerId, off + 22);
+  buf.writeInt16BE(producerEpoch, off + 30);
+  buf.writeInt32BE(firstSequence, off + 32);
+  buf.writeInt32BE(n, off + 36);
+  off += BODY_HEAD;
+  for (let i = 0; i < n; i++) {
+    off = writeUVarint(buf, off, zigzag(bodySizes[i]!));
+    buf[off++] = 0; // record attributes
+    off = writeUVarint(buf, off, zigzag(deltas[i]!));
+    off = writeUVarint(buf, off, zigzag(i));
+    for (const b of [keys[i]!, values[i]!]) {
+      if (b === null) buf[off++] = 1; // zig-zag -1
+      else {
+        off = writeUVarint(buf, off, zigzag(b.length));
+        off += b.copy(buf, off);
+      }
+    }
+    const hs = headers[i];
+    if (hs === null || hs === undefined) buf[off++] = 0;
+    else {
+      off = writeUVarint(buf, off, zigzag(hs.length));
+      for (const [kb, vb] of hs) {
+        off = writeUVarint(buf, off, zigzag(kb.length));
+        off += kb.copy(buf, off);
+        if (vb === null) buf[off++] = 1;
+        else {
+          off = writeUVarint(buf, off, zigzag(vb.length));
+          off += vb.copy(buf, off);
+        }
+      }
+    }
+  }
+  buf.writeUInt32BE(crc32C(buf.subarray(HEAD)), 17);
+  return buf;
+}
+
+/** Produce request v3 (Kafka protocol): our encoder; kafkajs' record and batch writers only for compressed batches. */
+function makeProduceV3(
+  Encoder: EncoderCtor,
+  Record: RecordFn,
+  RecordBatch: RecordBatchFn,
+  crc32C: (b: Buffer) => number,
+  apiKey: number,
+  noCompression: number,
+) {
   const encodePartition = async (compression: number, d: PartitionData, transactionalId: string | null, producerId: unknown, producerEpoch: number) => {
     const now = Date.now();
     let min = Infinity;
@@ -116,11 +257,17 @@ function makeProduceV3(Encoder: EncoderCtor, Record: RecordFn, RecordBatch: Reco
       }
     }
     if (min === Infinity) min = max = now;
-    const records = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
       const v = ts[i]!;
-      records[i] = Record({ ...d.messages[i]!, offsetDelta: i, timestampDelta: (Number.isNaN(v) ? now : v) - min });
+      ts[i] = (Number.isNaN(v) ? now : v) - min;
     }
+    const pid = producerId ?? -1;
+    if (compression === noCompression && Number.isSafeInteger(min) && Number.isSafeInteger(max)) {
+      const batch = writeRecordBatch(crc32C, d.messages, ts, min, max, BigInt(String(pid)), producerEpoch, d.firstSequence ?? 0, !!transactionalId);
+      return new Encoder(batch.length + 8).writeInt32(d.partition).writeInt32(batch.length).writeBuffer(batch);
+    }
+    const records = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) records[i] = Record({ ...d.messages[i]!, offsetDelta: i, timestampDelta: ts[i]! });
     const batch = await RecordBatch({
       compression,
       records,
@@ -314,7 +461,8 @@ function apply(): KafkajsPatchState {
   const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { RecordBatch: RecordBatchFn };
   const { Produce } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
   const { Types } = require('kafkajs/src/protocol/message/compression/index.js') as { Types: { None: number } };
-  swap('protocol/requests/produce/v3/request.js', () => makeProduceV3(Encoder, Record, RecordBatch, Produce, Types.None));
+  const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
+  swap('protocol/requests/produce/v3/request.js', () => makeProduceV3(Encoder, Record, RecordBatch, crc32C, Produce, Types.None));
   swap('consumer/consumerGroup.js', (orig) => rampingConsumerGroup(orig as new (...a: never[]) => object));
   return { version, groupMessages: true, produceRequest: true, fetchRampUp: true, recordDecoder: true, reason: null };
 }
