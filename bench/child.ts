@@ -48,6 +48,8 @@ export interface ChildResult {
   readonly peakRssMb: number | null;
   readonly p50Ms?: number | null;
   readonly p99Ms?: number | null;
+  /** Kafka cases: seconds from the query's start until its first output was appended. */
+  readonly firstOutputSeconds?: number | null;
   readonly note: string | null;
 }
 
@@ -126,6 +128,9 @@ async function runQueryCase(c: QueryCase, req: ChildRequest, prepLog: Log, kafka
       }
     }
     let queryId: string | undefined;
+    // Kafka cases count from the query's start (creating its consumer and joining its group
+    // included), as the Kafka Streams side counts from KafkaStreams.start().
+    const started = performance.now();
     try {
       const res = await engine.execute(c.sql(topics), c.properties ? { properties: c.properties } : {});
       const r = res[0];
@@ -139,12 +144,16 @@ async function runQueryCase(c: QueryCase, req: ChildRequest, prepLog: Log, kafka
     if (q === undefined) return empty(c.name, 'error', 'the statement started no query');
 
     const expected = kafkaLog !== undefined ? req.kafka!.records * c.inputs.length : undefined;
-    const t0 = performance.now();
+    const t0 = expected === undefined ? performance.now() : started;
+    let firstOutputSeconds: number | null = null;
     try {
       if (expected === undefined) await engine.drain();
       else {
         const deadline = Date.now() + KAFKA_TIMEOUT_MS;
-        while (q.processed < expected && Date.now() < deadline) await q.step(5000, 1000);
+        while (q.processed < expected && Date.now() < deadline) {
+          await q.step(5000, 1000);
+          if (firstOutputSeconds === null && q.stats.snapshot().producedTotal > 0) firstOutputSeconds = (performance.now() - t0) / 1000;
+        }
         // A re-keying aggregation's second stage still has the repartition topic to aggregate.
         while (q.repartitionBacklog > 0 && Date.now() < deadline) await q.step(5000, 1000);
       }
@@ -178,6 +187,7 @@ async function runQueryCase(c: QueryCase, req: ChildRequest, prepLog: Log, kafka
       baselineSeconds: base.seconds,
       baselineOutputs: base.outputs,
       peakRssMb,
+      ...(expected !== undefined ? { firstOutputSeconds } : {}),
       note: notes.length > 0 ? notes.join('; ') : null,
     };
   } finally {

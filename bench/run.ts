@@ -3,12 +3,17 @@
  *
  *   node dist/bench/run.js [--quick] [--json] [--only q0,q2,...] [--events N] [--keys N]
  *                          [--seed N] [--ooo FRACTION] [--partitions N] [--kafka-events N]
+ *                          [--repeat N] [--no-kstreams]
  *
  * The parent generates the input once into an embedded log in a temporary directory (and copies the
  * bids into Kafka topics when a broker answers at KAFKA_BOOTSTRAP, default 127.0.0.1:9092), then runs
  * every case in a child process of its own (see child.ts for why) and prints a table, or with --json
  * one JSON array on stdout. Progress goes to stderr. Run with `node --cpu-prof` to get a profile of
  * each child (execArgv is passed on).
+ *
+ * Kafka cases also run the Kafka Streams app of bench/kstreams (kstreams.ts) on the same topic, right
+ * after each Sluice run, --repeat times alternately (default 1); the table then adds each case's
+ * medians beside Kafka Streams' and the ratio. --no-kstreams leaves Kafka Streams out.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -22,7 +27,8 @@ import type { Log } from '../src/storage/log/log.js';
 import { CASES, type BenchCase, type InputTopic } from './cases.js';
 import { childWorkDir, runChild, type ChildRequest, type ChildResult } from './child.js';
 import { DEFAULT_GENERATOR, distinctKeyBids, generateEvents, loadEvents, loadRecords, type GeneratorOptions } from './generator.js';
-import { formatTable, rowFromChild, skippedRow, type BenchRow, type RowDetail } from './report.js';
+import { comparisonFields, formatComparisons, formatTable, rowFromChild, skippedRow, type BenchRow, type KafkaComparison, type RowDetail } from './report.js';
+import { ensureKStreamsApp, KSTREAMS_QUERY, runKStreams } from './kstreams.js';
 import { writeAvroBids } from './avro-input.js';
 
 interface Args {
@@ -33,6 +39,8 @@ interface Args {
   partitions: number;
   kafkaEvents: number;
   memKeys: number;
+  repeat: number;
+  kstreams: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -66,6 +74,8 @@ function parseArgs(argv: string[]): Args {
     partitions: Math.max(1, num('--partitions', 1)),
     kafkaEvents: num('--kafka-events', Math.min(events, quick ? 100_000 : 300_000)),
     memKeys: num('--mem-keys', 1_000_000),
+    repeat: Math.max(1, Math.floor(num('--repeat', 1))),
+    kstreams: !flag('--no-kstreams'),
   };
 }
 
@@ -159,7 +169,10 @@ async function prepareKafka(prepLogDir: string, prefix: string, args: Args): Pro
 async function deleteKafkaTopics(brokers: string[], prefix: string): Promise<void> {
   const kafka = await openKafkaLog({ brokers, logLevel: 'nothing', clientId: 'sluice-bench' });
   try {
-    for (const t of await kafka.listTopics()) if (t.name.startsWith(prefix)) await kafka.deleteTopic(t.name);
+    // The run's own topics, and those the engine made under the run's service ids (command,
+    // changelog and repartition topics: _confluent-ksql-<service id>...).
+    const serviceId = prefix.replace(/-/g, '_');
+    for (const t of await kafka.listTopics()) if (t.name.startsWith(prefix) || t.name.includes(serviceId)) await kafka.deleteTopic(t.name);
   } finally {
     await kafka.close();
   }
@@ -206,10 +219,16 @@ async function main(): Promise<void> {
   const rows: { row: BenchRow; detail: RowDetail }[] = [];
   const runId = `sluice-bench-${Date.now().toString(36)}-`;
   let kafka: { brokers: string[]; topic: string; copied: number } | { skip: string } | undefined;
+  let kstreams: { classpath: string } | { skip: string } | undefined;
+  const comparisons: KafkaComparison[] = [];
   try {
     const runnable = cases.filter((c) => c.kind === 'query' && !(c.fullOnly && args.quick));
     await prepareEmbedded(prepLogDir, args, runnable);
     if (runnable.some((c) => c.kind === 'query' && c.backend === 'kafka')) kafka = await prepareKafka(prepLogDir, runId, args);
+    if (kafka !== undefined && !('skip' in kafka)) {
+      kstreams = args.kstreams ? await ensureKStreamsApp(progress) : { skip: 'left out (--no-kstreams)' };
+      if ('skip' in kstreams) progress(`Kafka Streams comparison skipped: ${kstreams.skip}`);
+    }
 
     for (const c of cases) {
       if (c.kind === 'query' && c.fullOnly && args.quick) {
@@ -240,6 +259,11 @@ async function main(): Promise<void> {
             }
           : {}),
       };
+      const ksQuery = KSTREAMS_QUERY[c.name];
+      if (c.kind === 'query' && c.backend === 'kafka' && kafka !== undefined && !('skip' in kafka) && ksQuery !== undefined && kstreams !== undefined && !('skip' in kstreams)) {
+        rows.push(await compareWithKStreams(c.name, req, kafka, kstreams.classpath, ksQuery, runId, args, comparisons));
+        continue;
+      }
       const r = rowFromChild(await runInChild(req));
       progress(`  ${r.row.name}: ${r.row.recordsPerSec ?? '-'} records/s, ratio ${r.row.baselineRatio ?? '-'}${r.row.note ? ' — ' + r.row.note : ''}`);
       rows.push(r);
@@ -249,7 +273,64 @@ async function main(): Promise<void> {
     rmSync(root, { recursive: true, force: true });
   }
   if (args.json) process.stdout.write(JSON.stringify(rows.map((r) => r.row)) + '\n');
-  else process.stdout.write(formatTable(rows) + '\n');
+  else process.stdout.write(formatTable(rows) + (comparisons.length > 0 ? '\n' + formatComparisons(comparisons) : '') + '\n');
+}
+
+/**
+ * Runs a Kafka case and its Kafka Streams counterpart alternately, args.repeat times each (the
+ * machine may be shared: alternating spreads its noise over both), and returns the Sluice row of the
+ * median run with the Kafka Streams medians beside it.
+ */
+async function compareWithKStreams(
+  name: string,
+  req: ChildRequest,
+  kafka: { brokers: string[]; topic: string; copied: number },
+  classpath: string,
+  query: 'q0' | 'q2' | 'tumble',
+  runId: string,
+  args: Args,
+  comparisons: KafkaComparison[],
+): Promise<{ row: BenchRow; detail: RowDetail }> {
+  const sluiceRows: { row: BenchRow; detail: RowDetail }[] = [];
+  const cmp = { sluicePerSec: [] as number[], sluiceFirstOutput: [] as (number | null)[], kstreamsPerSec: [] as number[], kstreamsFirstOutput: [] as (number | null)[] };
+  const notes: string[] = [];
+  const admin = await openKafkaLog({ brokers: kafka.brokers, logLevel: 'nothing', clientId: 'sluice-bench' });
+  try {
+    for (let i = 0; i < args.repeat; i++) {
+      // Each run its own service id (command topic) and sink topics: Kafka keeps them across runs.
+      const k0 = req.kafka!;
+      const r = rowFromChild(
+        await runInChild({ ...req, workDir: `${req.workDir}-${i}`, kafka: { ...k0, sinkPrefix: `${k0.sinkPrefix}r${i}-`, serviceId: `${k0.serviceId}r${i}_` } }),
+      );
+      sluiceRows.push(r);
+      if (r.row.recordsPerSec !== null) cmp.sluicePerSec.push(r.row.recordsPerSec);
+      cmp.sluiceFirstOutput.push(r.row.firstOutputSeconds ?? null);
+      progress(`  ${name} #${i + 1}: Sluice ${r.row.recordsPerSec ?? '-'} records/s, first output ${r.row.firstOutputSeconds ?? '-'} s${r.row.note ? ' — ' + r.row.note : ''}`);
+      const output = `${runId}ks_${query}_${i}`;
+      await admin.createTopic(output, { partitions: args.partitions, replicas: 1 });
+      const k = await runKStreams({ classpath, bootstrap: kafka.brokers.join(','), input: kafka.topic, output, query, records: kafka.copied, applicationId: `${runId}ks-${query}-${i}` });
+      if ('error' in k) {
+        notes.push(k.error);
+        progress(`  ${name} #${i + 1}: Kafka Streams failed: ${k.error}`);
+        continue;
+      }
+      if (!k.finished) notes.push(`Kafka Streams run ${i + 1} processed ${k.records} of ${kafka.copied} records before its timeout`);
+      const perSec = k.seconds > 0 ? k.records / k.seconds : 0;
+      cmp.kstreamsPerSec.push(perSec);
+      cmp.kstreamsFirstOutput.push(k.firstOutputSeconds);
+      progress(`  ${name} #${i + 1}: Kafka Streams ${Math.round(perSec)} records/s, first output ${k.firstOutputSeconds?.toFixed(2) ?? '-'} s, ${k.outputs} outputs`);
+    }
+  } finally {
+    await admin.close();
+  }
+  const comparison: KafkaComparison = { name, runs: args.repeat, ...cmp, note: notes.length > 0 ? notes.join('; ') : null };
+  comparisons.push(comparison);
+  // The Sluice row shown is the run nearest the median rate, with the medians' fields.
+  const med = comparisonFields(comparison);
+  const nearest = sluiceRows.reduce((best, r) =>
+    Math.abs((r.row.recordsPerSec ?? 0) - (med.recordsPerSec ?? 0)) < Math.abs((best.row.recordsPerSec ?? 0) - (med.recordsPerSec ?? 0)) ? r : best,
+  );
+  return { row: { ...nearest.row, ...med }, detail: nearest.detail };
 }
 
 if (process.argv.includes('--child')) {

@@ -9,3 +9,4 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<KafkaLog> 
   return KafkaLog.open(options);
 }
 export { kafkaSecurity, type KafkaSecurity } from './security.js';
+export { kafkajsPatches, type KafkajsPatchState } from './kafkajs-patches.js';

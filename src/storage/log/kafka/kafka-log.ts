@@ -22,21 +22,18 @@
  *   retried once (topics deleted by other clients). Consumers reach the admin through `adminView`,
  *   which always forwards to the current one.
  */
-import {
-  AssignerProtocol,
-  Kafka,
-  PartitionAssigners,
-  type PartitionAssigner,
-  logLevel as KafkaLogLevel,
-  type Admin,
-  type ConsumerConfig,
-  type ITopicConfig,
-  type KafkaConfig,
-  type logCreator,
-  type Message,
-  type Producer,
-  type RetryOptions,
-  type SASLOptions,
+import type {
+  PartitionAssigner,
+  Admin,
+  ConsumerConfig,
+  ITopicConfig,
+  Kafka as KafkaClient,
+  KafkaConfig,
+  logCreator,
+  Message,
+  Producer,
+  RetryOptions,
+  SASLOptions,
 } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { ExecutionError } from '../../../errors.js';
@@ -56,6 +53,11 @@ import { RoundRobinPartitioner, choosePartition } from '../partitioner.js';
 import { toKafkaMessage } from './convert.js';
 import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
 import { readPartition } from './partition-reader.js';
+// kafkajs with its slow internals swapped (see the file).
+import { kafkajs } from './kafkajs-patches.js';
+
+const { AssignerProtocol, Kafka, PartitionAssigners, logLevel: KafkaLogLevel } = kafkajs;
+type Kafka = KafkaClient;
 
 /**
  * kafkajs' round-robin assignor, publishing `info` as the member's user data (as Kafka Streams
