@@ -23,12 +23,13 @@ import type { Changelog } from './changelog.js';
 import type { TableView } from '../storage/state/materialized-view.js';
 import type { RecordErrorSink } from '../operators/source.js';
 import type { RecordContext } from '../operators/operator.js';
-import { sourceSteps, type QueryPlan, type SinkStep } from '../plan/steps.js';
+import { sourceSteps, type Formats, type QueryPlan, type SinkStep } from '../plan/steps.js';
 import { buildTask, type QueryTask } from './task-builder.js';
 import type { SchemaCatalog } from '../registry/schema.js';
 import { schemaPrefetch, type SchemaPrefetch } from './schema-prefetch.js';
 import { QueryStats } from './query-stats.js';
 import { InternalError } from '../errors.js';
+import type { AggregateRepartition } from './repartition-plan.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
 
@@ -65,8 +66,14 @@ export interface QueryDeps {
   readonly view?: TableView;
   /** On Kafka: the changelog backing `state` (state is then split by task, see reconcileTasks). */
   readonly changelog?: Changelog;
-  /** On Kafka, for a re-keying aggregation over a stream: its repartition topic (src/runtime/repartition.ts). */
+  /** On Kafka, for a re-keying aggregation: its repartition topic (src/runtime/repartition.ts). */
   readonly repartitionTopic?: string;
+  /** On Kafka: how the aggregation goes through it (repartition-plan.ts). */
+  readonly aggregateRepartition?: AggregateRepartition;
+  /** On Kafka: re-keyed join sides, by side name (`Join-left`), and their repartition topics. */
+  readonly joinRepartitions?: ReadonlyMap<string, { readonly topic: string; readonly keyFormats: Formats }>;
+  /** On Kafka, with repartition topics: the topics whose partitions are the tasks of the state. */
+  readonly stateTopics?: readonly string[];
   /** Partitions of the sink topic. */
   readonly sinkPartitions?: number;
   readonly schemas: SchemaCatalog;
@@ -123,6 +130,8 @@ export class PersistentQuery {
         schemas: deps.schemas,
         ...(deps.view ? { view: deps.view } : {}),
         ...(deps.repartitionTopic !== undefined ? { repartitionTopic: deps.repartitionTopic } : {}),
+        ...(deps.aggregateRepartition !== undefined ? { aggregateRepartition: deps.aggregateRepartition } : {}),
+        ...(deps.joinRepartitions !== undefined ? { joinRepartitions: deps.joinRepartitions } : {}),
         ...(deps.sinkPartitions !== undefined ? { sinkPartitions: deps.sinkPartitions } : {}),
       });
     };
@@ -144,7 +153,12 @@ export class PersistentQuery {
 
   /** Every topic the query consumes (its sources, and its repartition topic if any). */
   get inputTopics(): string[] {
-    return [...queryTopics(this.plan), ...(this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : [])];
+    return [...queryTopics(this.plan), ...this.repartitionTopics];
+  }
+
+  /** Every repartition topic of the query (the aggregation's, the join sides'). */
+  get repartitionTopics(): string[] {
+    return [...(this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : []), ...[...(this.deps.joinRepartitions?.values() ?? [])].map((j) => j.topic)];
   }
 
   /** The streams and tables this query reads. */
@@ -154,6 +168,7 @@ export class PersistentQuery {
 
   /** The topics whose partitions are the tasks of this query's state. */
   stateTopics(): string[] {
+    if (this.deps.stateTopics !== undefined) return [...this.deps.stateTopics];
     return this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : queryTopics(this.plan);
   }
 
@@ -168,7 +183,7 @@ export class PersistentQuery {
   }
 
   get hasRepartitionTopic(): boolean {
-    return this.deps.repartitionTopic !== undefined;
+    return this.repartitionTopics.length > 0;
   }
 
   get repartitionTopic(): string | undefined {
@@ -223,12 +238,13 @@ export class PersistentQuery {
     const started = performance.now();
     let consumed = 0;
     let second = 0;
+    const repartitionTopics = new Set(this.repartitionTopics);
     try {
       state?.begin();
       for (;;) {
         await this.runChunk(records);
         consumed += records.length;
-        if (this.deps.repartitionTopic !== undefined) for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
+        if (repartitionTopics.size > 0) for (const r of records) if (repartitionTopics.has(r.topic)) second++;
         if (records.length < chunk || consumed >= maxRecords || performance.now() - started > BATCH_MAX_MS) break;
         records = await consumer.poll(Math.min(chunk, maxRecords - consumed), 0);
         if (records.length === 0) break;
@@ -279,9 +295,9 @@ export class PersistentQuery {
   private async runChunk(records: readonly LogRecord[]): Promise<void> {
     if (this.prefetch) await this.prefetch(records);
     this.task.process(records);
-    const repartitioned = this.task.takeRepartitioned();
-    if (repartitioned.length > 0) {
-      await this.deps.log.append(this.deps.repartitionTopic!, repartitioned);
+    for (const [topic, repartitioned] of this.task.takeRepartitioned()) {
+      if (repartitioned.length === 0) continue;
+      await this.deps.log.append(topic, repartitioned);
       this.repartitionBacklog += repartitioned.length;
     }
     const sink = this.task.sink!;

@@ -25,8 +25,6 @@
 import {
   AssignerProtocol,
   Kafka,
-  PartitionAssigners,
-  type PartitionAssigner,
   logLevel as KafkaLogLevel,
   type Admin,
   type ConsumerConfig,
@@ -56,24 +54,7 @@ import { RoundRobinPartitioner, choosePartition } from '../partitioner.js';
 import { toKafkaMessage } from './convert.js';
 import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
 import { readPartition } from './partition-reader.js';
-
-/**
- * kafkajs' round-robin assignor, publishing `info` as the member's user data (as Kafka Streams
- * publishes each instance's host:port), read back by describeGroup.
- */
-function withMemberInfo(info: string): PartitionAssigner {
-  return (config) => {
-    const base = PartitionAssigners.roundRobin(config);
-    return {
-      ...base,
-      assign: base.assign.bind(base),
-      protocol: ({ topics }) => ({
-        name: base.name,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: base.version, topics, userData: Buffer.from(info, 'utf8') }),
-      }),
-    };
-  };
-}
+import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 
 export interface KafkaLogOptions {
   readonly brokers: readonly string[];
@@ -509,7 +490,7 @@ export class KafkaLog implements Log {
     const kc = this.kafka.consumer({
       ...this.consumerConfig,
       groupId: options.groupId,
-      ...(options.memberInfo !== undefined ? { partitionAssigners: [withMemberInfo(options.memberInfo)] } : {}),
+      partitionAssigners: [coPartitionedAssigner(options.memberInfo)],
     });
     const c = await KafkaConsumer.start(kc, this.adminView, options, this.options.consumer ?? {});
     this.consumers.add(c);
