@@ -10,7 +10,31 @@
  * `info` (optional) is published as the member's user data (each server's URL, read back by
  * describeGroup), as Kafka Streams publishes each instance's host:port.
  */
-import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, PartitionAssigners, type PartitionAssigner } from 'kafkajs';
+
+/**
+ * The assignors a Sluice consumer offers, preferred first. Kafka picks the first one every member
+ * supports: round-robin (what earlier versions offered) only while such a server is still in the
+ * group, during a rolling upgrade.
+ */
+export function sluiceAssigners(info?: string): PartitionAssigner[] {
+  return [coPartitionedAssigner(info), roundRobinAssigner(info)];
+}
+
+/** kafkajs' round-robin assignor, publishing `info` as the member's user data. */
+function roundRobinAssigner(info?: string): PartitionAssigner {
+  return (config) => {
+    const base = PartitionAssigners.roundRobin(config);
+    return {
+      ...base,
+      assign: base.assign.bind(base),
+      protocol: ({ topics }) => ({
+        name: base.name,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: base.version, topics, userData: Buffer.from(info ?? '', 'utf8') }),
+      }),
+    };
+  };
+}
 
 export function coPartitionedAssigner(info?: string): PartitionAssigner {
   return ({ cluster }) => ({

@@ -54,7 +54,7 @@ import { RoundRobinPartitioner, choosePartition } from '../partitioner.js';
 import { toKafkaMessage } from './convert.js';
 import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
 import { readPartition } from './partition-reader.js';
-import { coPartitionedAssigner } from './co-partitioned-assigner.js';
+import { sluiceAssigners } from './co-partitioned-assigner.js';
 
 export interface KafkaLogOptions {
   readonly brokers: readonly string[];
@@ -490,7 +490,7 @@ export class KafkaLog implements Log {
     const kc = this.kafka.consumer({
       ...this.consumerConfig,
       groupId: options.groupId,
-      partitionAssigners: [coPartitionedAssigner(options.memberInfo)],
+      partitionAssigners: sluiceAssigners(options.memberInfo),
     });
     const c = await KafkaConsumer.start(kc, this.adminView, options, this.options.consumer ?? {});
     this.consumers.add(c);
