@@ -14,7 +14,7 @@ import { AggregateView, MaterializedView, type TableView } from '../storage/stat
 import { AggregateOperator } from '../operators/aggregate.js';
 import { PersistentQuery, queryTopics } from '../runtime/persistent-query.js';
 import { Changelog, changelogTopicName } from '../runtime/changelog.js';
-import { createRepartitionTopics } from '../runtime/repartition-topics.js';
+import { JOIN_REPARTITION, createRepartitionTopics } from '../runtime/repartition-topics.js';
 import type { ProcessingLog } from '../runtime/processing-log.js';
 import { parseStepExpr } from '../plan/step-codec.js';
 import { isJoinStep, walkSteps, type AggregateStep, type ExecutionStep, type QueryPlan } from '../plan/steps.js';
@@ -102,7 +102,7 @@ export class QueryRegistry {
     const sourcePartitions = (await log.describeTopic(topics[0]!))?.partitions ?? 1;
     // On Kafka re-keying aggregations and joins go through repartition topics, so that servers
     // sharing a query each own whole keys (on one server the routing is done in process).
-    const through = log.kind === 'kafka' ? await createRepartitionTopics(log, plan.root, serviceId, id, sourcePartitions) : undefined;
+    const through = log.kind === 'kafka' ? await createRepartitionTopics(log, plan.root, serviceId, id, sourcePartitions, props[JOIN_REPARTITION] === 'true') : undefined;
     const repartitionTopic = through?.aggregateTopic;
     const consumer = await log.createConsumer({
       groupId,

@@ -23,13 +23,14 @@ import type { Changelog } from './changelog.js';
 import type { TableView } from '../storage/state/materialized-view.js';
 import type { RecordErrorSink } from '../operators/source.js';
 import type { RecordContext } from '../operators/operator.js';
-import { sourceSteps, type Formats, type QueryPlan, type SinkStep } from '../plan/steps.js';
+import { sourceSteps, type QueryPlan, type SinkStep } from '../plan/steps.js';
 import { buildTask, type QueryTask } from './task-builder.js';
 import type { SchemaCatalog } from '../registry/schema.js';
 import { schemaPrefetch, type SchemaPrefetch } from './schema-prefetch.js';
 import { QueryStats } from './query-stats.js';
 import { InternalError } from '../errors.js';
 import type { AggregateRepartition } from './repartition-plan.js';
+import type { JoinThrough } from './repartition-topics.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
 
@@ -71,7 +72,7 @@ export interface QueryDeps {
   /** On Kafka: how the aggregation goes through it (repartition-plan.ts). */
   readonly aggregateRepartition?: AggregateRepartition;
   /** On Kafka: re-keyed join sides, by side name (`Join-left`), and their repartition topics. */
-  readonly joinRepartitions?: ReadonlyMap<string, { readonly topic: string; readonly keyFormats: Formats }>;
+  readonly joinRepartitions?: ReadonlyMap<string, JoinThrough>;
   /** On Kafka, with repartition topics: the topics whose partitions are the tasks of the state. */
   readonly stateTopics?: readonly string[];
   /** Partitions of the sink topic. */

@@ -18,7 +18,7 @@
  */
 import type { Expr } from '../parser/ast.js';
 import { parseStepExpr } from '../plan/step-codec.js';
-import { isJoinStep, walkSteps, type ExecutionStep, type Formats, type JoinStep, type SourceStep } from '../plan/steps.js';
+import { isJoinStep, walkSteps, type ExecutionStep, type Formats, type JoinStep, type SourceStep, type StepColumn } from '../plan/steps.js';
 
 export type AggregateRepartition = 'source' | 'rows' | 'table';
 
@@ -33,6 +33,12 @@ export interface JoinSideRepartition {
   readonly keyExpr: string;
   /** Key format of the repartition topic: the other side's (so equal keys land in equal partitions). */
   readonly keyFormats: Formats;
+  /**
+   * Whose key schema the key is written with: the other side's (its topic and key column, so a
+   * schema-registry format writes the very bytes that side's producers write), or, with both
+   * sides re-keyed, the join key column in a format without a registry.
+   */
+  readonly keyBinding?: { readonly topic: string; readonly columns: readonly StepColumn[] };
   /** The topic whose partition count the repartition topic takes (the other side's, if read directly). */
   readonly partitionsOf: string;
 }
@@ -68,14 +74,19 @@ function joinSides(join: JoinStep): JoinSideRepartition[] {
   const l = needs(left, join.leftAlias ?? left.alias, join.leftKey);
   const r = needs(right, join.rightAlias, join.rightKey);
   const out: JoinSideRepartition[] = [];
-  const formatsFor = (own: SourceStep, other: SourceStep, otherRepartitioned: boolean): Formats => {
+  const keyOf = (own: SourceStep, other: SourceStep, otherRepartitioned: boolean): Pick<JoinSideRepartition, 'keyFormats' | 'keyBinding'> => {
+    const otherKeys = other.columns.filter((c) => c.role === 'KEY');
+    if (!otherRepartitioned && otherKeys.length === 1 && other.formats.keyFormat !== 'NONE') return { keyFormats: other.formats, keyBinding: { topic: other.topic, columns: otherKeys } };
     const f = otherRepartitioned ? own.formats : other.formats;
-    return f.keyFormat === 'NONE' ? { ...f, keyFormat: 'KAFKA', keyOptions: {} } : f;
+    if (f.keyFormat === 'NONE') return { keyFormats: { ...f, keyFormat: 'KAFKA', keyOptions: {} } };
+    return { keyFormats: REGISTRY_FORMATS.has(f.keyFormat) ? { ...f, keyFormat: 'JSON', keyOptions: {} } : f };
   };
-  if (l) out.push({ name: `${join.ctx}-left`, join, side: 'left', source: left, keyExpr: join.leftKey, keyFormats: formatsFor(left, right, r), partitionsOf: r ? left.topic : right.topic });
-  if (r) out.push({ name: `${join.ctx}-right`, join, side: 'right', source: right, keyExpr: join.rightKey, keyFormats: formatsFor(right, left, l), partitionsOf: left.topic });
+  if (l) out.push({ name: `${join.ctx}-left`, join, side: 'left', source: left, keyExpr: join.leftKey, ...keyOf(left, right, r), partitionsOf: r ? left.topic : right.topic });
+  if (r) out.push({ name: `${join.ctx}-right`, join, side: 'right', source: right, keyExpr: join.rightKey, ...keyOf(right, left, l), partitionsOf: left.topic });
   return out;
 }
+
+const REGISTRY_FORMATS = new Set(['AVRO', 'PROTOBUF', 'PROTOBUF_NOSR', 'JSON_SR']);
 
 /** The expression is the source's single key column. */
 function isKeyOf(s: SourceStep, alias: string, e: Expr): boolean {

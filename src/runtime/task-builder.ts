@@ -31,6 +31,7 @@ import { isJoinStep, unknownStep, type AggregateStep, type ExecutionStep, type F
 import { fromRepartitionRecord, toRepartitionRecord } from './repartition.js';
 import { sourceReplayGuard, streamRowsStageOne, streamRowsStageTwo, tableStageOne, tableStageTwo } from './repartition-stages.js';
 import type { AggregateRepartition } from './repartition-plan.js';
+import type { JoinThrough } from './repartition-topics.js';
 import { compileExpression } from '../expr/compile.js';
 import { InternalError } from '../errors.js';
 import type { SchemaCatalog } from '../registry/schema.js';
@@ -52,7 +53,7 @@ export interface TaskDeps {
   /** On Kafka, how it goes through it (repartition-plan.ts); absent: 'source' over a stream source. */
   readonly aggregateRepartition?: AggregateRepartition;
   /** On Kafka, the join sides re-keyed through repartition topics: side name (`Join-left`) → topic. */
-  readonly joinRepartitions?: ReadonlyMap<string, { readonly topic: string; readonly keyFormats: Formats }>;
+  readonly joinRepartitions?: ReadonlyMap<string, JoinThrough>;
   /** Partitions of the sink topic (windowed keys are partitioned without their window). */
   readonly sinkPartitions?: number;
   /** Pull queries: the rows of the table a pull source reads, as source rows. */
@@ -434,7 +435,7 @@ class TaskBuilder {
     width: number,
     node: JoinRuntime,
     side: 'L' | 'R',
-    through: { readonly topic: string; readonly keyFormats: Formats } | undefined,
+    through: JoinThrough | undefined,
     keyExpr: string,
     scope: LayoutScope,
     root: JoinStep,
@@ -467,7 +468,8 @@ class TaskBuilder {
     const key = compileExpression(this.expr(keyExpr), scope, this.deps.ctx).evaluate;
     const keyColumn = root.columns[root.columns.length - 1]!;
     const f = through.keyFormats;
-    const keySerde = createSerde(f.keyFormat, schemaOf([{ ...keyColumn, role: 'KEY' }]).key, f.keyOptions, true, { topic: through.topic, catalog: this.deps.schemas });
+    const binding = through.keyBinding;
+    const keySerde = createSerde(f.keyFormat, schemaOf(binding ? binding.columns : [{ ...keyColumn, role: 'KEY' }]).key, f.keyOptions, true, { topic: binding ? binding.topic : through.topic, catalog: this.deps.schemas });
     const emit = this.emitTo(through.topic);
     this.entry(step.topic, (r) => {
       const full = toRow(r);

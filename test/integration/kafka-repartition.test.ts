@@ -51,7 +51,7 @@ async function kafkaLog(): Promise<KafkaLog> {
 async function openEngine(serviceId: string): Promise<Engine> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-repartition-it-'));
   dirs.push(dataDir);
-  return Engine.open({ dataDir, log: await kafkaLog(), properties: { 'auto.offset.reset': 'earliest', 'ksql.service.id': serviceId } });
+  return Engine.open({ dataDir, log: await kafkaLog(), properties: { 'auto.offset.reset': 'earliest', 'ksql.service.id': serviceId, 'sluice.kafka.join.repartition': 'true' } });
 }
 
 /** Reads `topics` from the beginning until `done` holds for what was read, or fails after `timeoutMs`. */
