@@ -14,7 +14,7 @@ import { AggregateView, MaterializedView, type TableView } from '../storage/stat
 import { AggregateOperator } from '../operators/aggregate.js';
 import { PersistentQuery, queryTopics } from '../runtime/persistent-query.js';
 import { Changelog, changelogTopicName } from '../runtime/changelog.js';
-import { repartitionTopicName } from '../runtime/repartition.js';
+import { JOIN_REPARTITION, createRepartitionTopics } from '../runtime/repartition-topics.js';
 import type { ProcessingLog } from '../runtime/processing-log.js';
 import { parseStepExpr } from '../plan/step-codec.js';
 import { isJoinStep, walkSteps, type AggregateStep, type ExecutionStep, type QueryPlan } from '../plan/steps.js';
@@ -100,18 +100,13 @@ export class QueryRegistry {
     const groupId = `_confluent-ksql-${serviceId}query_${id}`;
     const topics = queryTopics(plan);
     const sourcePartitions = (await log.describeTopic(topics[0]!))?.partitions ?? 1;
-    // On Kafka a re-keying aggregation over a stream goes through a repartition topic, so that
-    // servers sharing it each own whole groups (on one server the routing is done in process).
-    let repartitionTopic: string | undefined;
-    if (log.kind === 'kafka' && repartitionsOnKafka(plan.root)) {
-      repartitionTopic = repartitionTopicName(serviceId, id);
-      // Kept forever, as Kafka Streams does: records carry their event time, and time retention
-      // would delete old (replayed, historical) records before the second stage reads them.
-      if (!(await log.describeTopic(repartitionTopic))) await log.createTopic(repartitionTopic, { partitions: sourcePartitions, retentionMs: -1 });
-    }
+    // On Kafka re-keying aggregations and joins go through repartition topics, so that servers
+    // sharing a query each own whole keys (on one server the routing is done in process).
+    const through = log.kind === 'kafka' ? await createRepartitionTopics(log, plan.root, serviceId, id, sourcePartitions, props[JOIN_REPARTITION] === 'true') : undefined;
+    const repartitionTopic = through?.aggregateTopic;
     const consumer = await log.createConsumer({
       groupId,
-      topics: [...topics, ...(repartitionTopic !== undefined ? [repartitionTopic] : [])],
+      topics: [...topics, ...(through?.topics ?? [])],
       autoOffsetReset: (props['auto.offset.reset'] ?? 'latest') === 'earliest' ? 'earliest' : 'latest',
       ...(this.deps.advertisedUrl !== undefined ? { memberInfo: this.deps.advertisedUrl } : {}),
     });
@@ -149,6 +144,9 @@ export class QueryRegistry {
       ...(view ? { view } : {}),
       ...(changelog ? { changelog } : {}),
       ...(repartitionTopic !== undefined ? { repartitionTopic } : {}),
+      ...(through?.aggregate !== undefined ? { aggregateRepartition: through.aggregate } : {}),
+      ...(through !== undefined && through.joins.size > 0 ? { joinRepartitions: through.joins } : {}),
+      ...(through !== undefined && through.topics.length > 0 ? { stateTopics: through.stateTopics } : {}),
       ...(sinkPartitions !== undefined ? { sinkPartitions } : {}),
     });
     // With a changelog the query itself resumes each task as it is assigned (reconcileTasks).
@@ -172,7 +170,7 @@ export class QueryRegistry {
     if (this.deps.log.kind === 'kafka' && q.hasChangelog) {
       // Internal topics go with the query, as in ksqlDB.
       await this.deps.log.deleteTopic(changelogTopicName(serviceId, id)).catch(() => undefined);
-      if (q.hasRepartitionTopic) await this.deps.log.deleteTopic(repartitionTopicName(serviceId, id)).catch(() => undefined);
+      for (const topic of q.repartitionTopics) await this.deps.log.deleteTopic(topic).catch(() => undefined);
     }
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(this.deps.dataDir, 'state', `${id}.db${suffix}`), { force: true });
   }
@@ -209,13 +207,6 @@ export function aggregateOf(root: ExecutionStep): AggregateStep | undefined {
   return undefined;
 }
 
-/** A re-keying aggregation straight over a stream source (after WHERE): on Kafka, through a repartition topic. */
-function repartitionsOnKafka(root: ExecutionStep): boolean {
-  const agg = aggregateOf(root);
-  if (!agg || agg.source.kind !== 'streamGroupByV1') return false;
-  const input = agg.source.source;
-  return input.kind === 'streamSourceV1' || (input.kind === 'streamFilterV1' && input.source.kind === 'streamSourceV1');
-}
 
 /**
  * Whether pull queries can read the aggregation's own store as the table (AggregateView): the

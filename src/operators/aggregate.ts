@@ -161,6 +161,15 @@ export class AggregateOperator implements RowConsumer, ViewSource {
     const old = store.get(id);
     const neu = nullValue ? undefined : row;
     store.put(id, neu);
+    this.applyTableChange(old, neu, ts);
+  }
+
+  /**
+   * A table row changed from `old` to `neu` (either absent): retract the old version from its
+   * group, add the new one (one update when both are in the same group). On Kafka a re-keying table
+   * aggregation gets these from its repartition topic.
+   */
+  applyTableChange(old: readonly unknown[] | undefined, neu: readonly unknown[] | undefined, ts: number): void {
     const oldKey = old ? this.groupKey(old) : null;
     const newKey = neu ? this.groupKey(neu) : null;
     if (oldKey !== null && newKey !== null && keyString(oldKey) === keyString(newKey)) {

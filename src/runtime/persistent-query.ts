@@ -33,6 +33,8 @@ import { QueryStats } from './query-stats.js';
 import { InternalError } from '../errors.js';
 import { outputWriter, processingGuarantee, type OutputWriter } from './exactly-once.js';
 import { InputMerge, maxTaskIdleMs } from './input-merge.js';
+import type { AggregateRepartition } from './repartition-plan.js';
+import type { JoinThrough } from './repartition-topics.js';
 
 export type QueryState = 'RUNNING' | 'ERROR' | 'TERMINATED';
 
@@ -69,8 +71,14 @@ export interface QueryDeps {
   readonly view?: TableView;
   /** On Kafka: the changelog backing `state` (state is then split by task, see reconcileTasks). */
   readonly changelog?: Changelog;
-  /** On Kafka, for a re-keying aggregation over a stream: its repartition topic (src/runtime/repartition.ts). */
+  /** On Kafka, for a re-keying aggregation: its repartition topic (src/runtime/repartition.ts). */
   readonly repartitionTopic?: string;
+  /** On Kafka: how the aggregation goes through it (repartition-plan.ts). */
+  readonly aggregateRepartition?: AggregateRepartition;
+  /** On Kafka: re-keyed join sides, by side name (`Join-left`), and their repartition topics. */
+  readonly joinRepartitions?: ReadonlyMap<string, JoinThrough>;
+  /** On Kafka, with repartition topics: the topics whose partitions are the tasks of the state. */
+  readonly stateTopics?: readonly string[];
   /** Partitions of the sink topic. */
   readonly sinkPartitions?: number;
   readonly schemas: SchemaCatalog;
@@ -127,6 +135,8 @@ export class PersistentQuery {
         schemas: deps.schemas,
         ...(deps.view ? { view: deps.view } : {}),
         ...(deps.repartitionTopic !== undefined ? { repartitionTopic: deps.repartitionTopic } : {}),
+        ...(deps.aggregateRepartition !== undefined ? { aggregateRepartition: deps.aggregateRepartition } : {}),
+        ...(deps.joinRepartitions !== undefined ? { joinRepartitions: deps.joinRepartitions } : {}),
         ...(deps.sinkPartitions !== undefined ? { sinkPartitions: deps.sinkPartitions } : {}),
       });
     };
@@ -162,7 +172,12 @@ export class PersistentQuery {
 
   /** Every topic the query consumes (its sources, and its repartition topic if any). */
   get inputTopics(): string[] {
-    return [...queryTopics(this.plan), ...(this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : [])];
+    return [...queryTopics(this.plan), ...this.repartitionTopics];
+  }
+
+  /** Every repartition topic of the query (the aggregation's, the join sides'). */
+  get repartitionTopics(): string[] {
+    return [...(this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : []), ...[...(this.deps.joinRepartitions?.values() ?? [])].map((j) => j.topic)];
   }
 
   /** The streams and tables this query reads. */
@@ -172,6 +187,7 @@ export class PersistentQuery {
 
   /** The topics whose partitions are the tasks of this query's state. */
   stateTopics(): string[] {
+    if (this.deps.stateTopics !== undefined) return [...this.deps.stateTopics];
     return this.deps.repartitionTopic !== undefined ? [this.deps.repartitionTopic] : queryTopics(this.plan);
   }
 
@@ -186,7 +202,7 @@ export class PersistentQuery {
   }
 
   get hasRepartitionTopic(): boolean {
-    return this.deps.repartitionTopic !== undefined;
+    return this.repartitionTopics.length > 0;
   }
 
   get repartitionTopic(): string | undefined {
@@ -246,12 +262,13 @@ export class PersistentQuery {
     const started = performance.now();
     let consumed = 0;
     let second = 0;
+    const repartitionTopics = new Set(this.repartitionTopics);
     try {
       state?.begin();
       for (;;) {
         await this.runChunk(records);
         consumed += records.length;
-        if (this.deps.repartitionTopic !== undefined) for (const r of records) if (r.topic === this.deps.repartitionTopic) second++;
+        if (repartitionTopics.size > 0) for (const r of records) if (repartitionTopics.has(r.topic)) second++;
         if (records.length < want || consumed >= maxRecords || performance.now() - started > BATCH_MAX_MS) break;
         want = this.writer.limit(Math.min(chunk, maxRecords - consumed), consumer.positions());
         records = await this.pollInput(want, 0);
@@ -309,10 +326,10 @@ export class PersistentQuery {
     // may end elsewhere; so what the aggregation record cache holds is flushed with each chunk's
     // outputs (under the chunk's sequence number), never at the end of a batch.
     if (this.writer.idempotent) this.task.beforeCommit();
-    const repartitioned = this.task.takeRepartitioned();
     const positions = this.deps.consumer.positions();
-    if (repartitioned.length > 0) {
-      await this.writer.append(this.deps.repartitionTopic!, repartitioned, positions);
+    for (const [topic, repartitioned] of this.task.takeRepartitioned()) {
+      if (repartitioned.length === 0) continue;
+      await this.writer.append(topic, repartitioned, positions);
       this.repartitionBacklog += repartitioned.length;
     }
     await this.appendOutputs(positions);

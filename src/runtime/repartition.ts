@@ -40,3 +40,27 @@ export function fromRepartitionRecord(r: LogRecord, sourceTopic: string): LogRec
   }
   return { topic: sourceTopic, partition, offset, key, value: r.value, timestamp: r.timestamp, headers };
 }
+
+// ------------------------------------------------------------------------------------------------
+// Rows through a repartition topic: a re-keying aggregation over a join (or another derived stream),
+// and over a table (each change as the old row to subtract and the new row to add, as ksqlDB's
+// KGroupedTable repartitions a table's changes). The value is the row (or [old, new]) in the state's
+// value encoding; the headers name the input record the row came from and its index among that
+// record's rows, so that a replayed first stage is recognised downstream.
+
+const SEQ_HEADER = '__sluice.source.seq';
+
+/** `value`, re-keyed by `groupKey`, the `n`-th row made from input record `at`. */
+export function toRowRepartitionRecord(groupKey: Buffer, value: string, timestamp: number, at: LogRecord, n: number): ProduceRecord {
+  return { key: groupKey, value: Buffer.from(value, 'utf8'), timestamp, headers: [{ key: SEQ_HEADER, value: Buffer.from(`${n}:${at.offset}:${at.partition}:${at.topic}`) }] };
+}
+
+/** Where a row repartition record came from: `source` (topic and partition), its offset there and index. */
+export function rowRepartitionOrigin(r: LogRecord): { source: string; offset: number; n: number } | undefined {
+  const h = r.headers.find((x) => x.key === SEQ_HEADER)?.value;
+  if (!h) return undefined;
+  const text = h.toString('utf8');
+  const a = text.indexOf(':');
+  const b = text.indexOf(':', a + 1);
+  return { n: Number(text.slice(0, a)), offset: Number(text.slice(a + 1, b)), source: text.slice(b + 1) };
+}

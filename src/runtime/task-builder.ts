@@ -27,8 +27,12 @@ import { AggregateOperator, type AggregateSpec } from '../operators/aggregate.js
 import { JoinRuntime, type JoinEvent, type JoinSpec } from '../operators/join.js';
 import type { OutputConsumer, RecordContext, RowConsumer } from '../operators/operator.js';
 import { dataSourceOf, layoutOf, parseStepExpr, schemaOf } from '../plan/step-codec.js';
-import { isJoinStep, unknownStep, type AggregateStep, type ExecutionStep, type JoinStep, type PullSourceStep, type SelectStep, type SinkStep, type SourceStep, type StepColumn } from '../plan/steps.js';
+import { isJoinStep, unknownStep, type AggregateStep, type ExecutionStep, type Formats, type JoinStep, type PullSourceStep, type SelectStep, type SinkStep, type SourceStep, type StepColumn } from '../plan/steps.js';
 import { fromRepartitionRecord, toRepartitionRecord } from './repartition.js';
+import { sourceReplayGuard, streamRowsStageOne, streamRowsStageTwo, tableStageOne, tableStageTwo } from './repartition-stages.js';
+import type { AggregateRepartition } from './repartition-plan.js';
+import type { JoinThrough } from './repartition-topics.js';
+import { compileExpression } from '../expr/compile.js';
 import { InternalError } from '../errors.js';
 import type { SchemaCatalog } from '../registry/schema.js';
 
@@ -44,8 +48,12 @@ export interface TaskDeps {
   readonly record: RecordContext;
   /** A table result's materialized view (pull queries read it). */
   readonly view?: TableView;
-  /** On Kafka, a re-keying aggregation over a stream goes through this topic. */
+  /** On Kafka, a re-keying aggregation goes through this topic. */
   readonly repartitionTopic?: string;
+  /** On Kafka, how it goes through it (repartition-plan.ts); absent: 'source' over a stream source. */
+  readonly aggregateRepartition?: AggregateRepartition;
+  /** On Kafka, the join sides re-keyed through repartition topics: side name (`Join-left`) → topic. */
+  readonly joinRepartitions?: ReadonlyMap<string, JoinThrough>;
   /** Partitions of the sink topic (windowed keys are partitioned without their window). */
   readonly sinkPartitions?: number;
   /** Pull queries: the rows of the table a pull source reads, as source rows. */
@@ -66,8 +74,8 @@ export interface QueryTask {
   scan(): void;
   /** Before the state commits: operators persist what they keep in memory, expire old windows. */
   beforeCommit(): void;
-  /** First-stage records for the repartition topic since the last call. */
-  takeRepartitioned(): ProduceRecord[];
+  /** First-stage records for the repartition topics since the last call, by topic. */
+  takeRepartitioned(): ReadonlyMap<string, ProduceRecord[]>;
   /** The sink, for a persistent query. */
   readonly sink?: SinkWriter;
 }
@@ -83,7 +91,7 @@ class TaskBuilder {
   private readonly entries = new Map<string, Entry>();
   private readonly scans: (() => void)[] = [];
   private readonly commits: (() => void)[] = [];
-  private repartitioned: ProduceRecord[] = [];
+  private repartitioned = new Map<string, ProduceRecord[]>();
   private sink?: SinkWriter;
   private sinkStep?: SinkStep;
 
@@ -128,7 +136,7 @@ class TaskBuilder {
       },
       takeRepartitioned: () => {
         const out = this.repartitioned;
-        this.repartitioned = [];
+        this.repartitioned = new Map();
         return out;
       },
       ...(this.sink ? { sink: this.sink } : {}),
@@ -289,8 +297,19 @@ class TaskBuilder {
     const op = new AggregateOperator(spec, ctx, state, out, { partition: () => record.current?.partition ?? 0, identity }, this.deps.config, keySerde, this.deps.sourcePartitions);
     if (this.deps.view instanceof AggregateView) this.deps.view.attach(op);
     this.commits.push(() => op.beforeCommit());
-    if (this.deps.repartitionTopic !== undefined && !spec.tableInput) this.twoStages(input, op, this.deps.repartitionTopic);
-    else this.rows(input, op);
+    const topic = this.deps.repartitionTopic;
+    if (topic === undefined || !spec.repartitioned) return this.rows(input, op);
+    const emit = this.emitTo(topic);
+    switch (this.deps.aggregateRepartition ?? 'source') {
+      case 'source':
+        return this.twoStages(input, op, topic);
+      case 'rows':
+        this.rows(input, streamRowsStageOne(op, record, emit));
+        return this.entry(topic, streamRowsStageTwo(op, state));
+      case 'table':
+        this.rows(input, tableStageOne(op, state, identity, record, emit));
+        return this.entry(topic, tableStageTwo(op, state));
+    }
   }
 
   /**
@@ -305,27 +324,14 @@ class TaskBuilder {
       push: (row, ts, nullValue) => {
         if (nullValue || !record.current) return;
         const groupKey = op.groupKeyBytes(row);
-        if (groupKey !== null) this.repartitioned.push(toRepartitionRecord(record.current, groupKey, ts));
+        if (groupKey !== null) this.emitTo(repartitionTopic)(toRepartitionRecord(record.current, groupKey, ts));
       },
     });
     const decoder = this.decoder(source);
     const rowtime = source.columns.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
     const state = this.requireState();
-    const lastAggregated = state.kv<number[]>('repartition_seen', { encode: (v) => JSON.stringify(v), decode: (t) => JSON.parse(t) as number[] });
-    /**
-     * The first stage is replayed from its last commit after a crash or a rebalance, so the
-     * repartition topic can hold a source record twice: each task skips source offsets it has
-     * already aggregated (kept with its state, so this holds across restores too).
-     */
-    const seenBefore = (task: number, r: LogRecord): boolean => {
-      const k = String(task);
-      const last = lastAggregated.get(k) ?? [];
-      if (r.offset <= (last[r.partition] ?? -1)) return true;
-      // Updated in place: a failed batch's StateDb.rollback() drops the cached copy.
-      last[r.partition] = r.offset;
-      lastAggregated.put(k, last);
-      return false;
-    };
+    // A replayed first stage's records are skipped (see repartition-stages.ts).
+    const seenBefore = sourceReplayGuard(state, 'repartition_seen');
     this.entry(repartitionTopic, (rec) => {
       const original = fromRepartitionRecord(rec, source.topic);
       if (seenBefore(rec.partition, original)) return;
@@ -335,6 +341,18 @@ class TaskBuilder {
       const row = decoder.decode(original);
       if (row !== null) op.processKeyed(row, row[rowtime] as number, groupKey, rec.partition);
     });
+  }
+
+  /** Appends a first-stage record for `topic` (taken by the query after each chunk). */
+  private emitTo(topic: string): (r: ProduceRecord) => void {
+    let list = this.repartitioned.get(topic);
+    return (r) => {
+      if (list === undefined || this.repartitioned.get(topic) !== list) {
+        list = this.repartitioned.get(topic) ?? [];
+        this.repartitioned.set(topic, list);
+      }
+      list.push(r);
+    };
   }
 
   private requireState(): StateDb {
@@ -398,28 +416,77 @@ class TaskBuilder {
     let node: JoinRuntime | undefined = top;
     let step: ExecutionStep = root;
     while (node && isJoinStep(step)) {
-      this.joinInput(step.right as SourceStep, leafOf(step.right).offset, width, node, 'R');
-      if (!isJoinStep(step.left)) this.joinInput(step.left as SourceStep, leafOf(step.left).offset, width, node, 'L');
+      const through = (side: string) => this.deps.joinRepartitions?.get(`${step.ctx}-${side}`);
+      this.joinInput(step.right as SourceStep, leafOf(step.right).offset, width, node, 'R', through('right'), step.rightKey, scope, root);
+      if (!isJoinStep(step.left)) this.joinInput(step.left as SourceStep, leafOf(step.left).offset, width, node, 'L', through('left'), step.leftKey, scope, root);
       step = step.left;
       node = node.leftChild;
     }
   }
 
-  private joinInput(step: SourceStep, offset: number, width: number, node: JoinRuntime, side: 'L' | 'R'): void {
+  /**
+   * A join side read from its source, or, `through` a repartition topic (Kafka, a stream joined on
+   * other than its key): stage one writes each source record keyed by its join expression, in the
+   * other side's key format, and the join reads the topic (co-partitioned with the other side).
+   */
+  private joinInput(
+    step: SourceStep,
+    offset: number,
+    width: number,
+    node: JoinRuntime,
+    side: 'L' | 'R',
+    through: JoinThrough | undefined,
+    keyExpr: string,
+    scope: LayoutScope,
+    root: JoinStep,
+  ): void {
     const decoder = this.decoder(step);
     const rowtime = step.columns.findIndex((c) => c.role === 'PSEUDO' && c.name === 'ROWTIME');
     const isTable = step.kind === 'tableSourceV1';
-    this.entry(step.topic, (r) => {
-      if (isTable && r.key === null) return;
+    const toRow = (r: LogRecord): unknown[] | null => {
+      if (isTable && r.key === null) return null;
       const row = decoder.decode(r);
-      if (row === null) return;
+      if (row === null) return null;
       // A stream record without a value joins nothing; a table's is a delete.
-      if (!isTable && decoder.valueIsNull) return;
+      if (!isTable && decoder.valueIsNull) return null;
       const full = new Array<unknown>(width).fill(null);
       for (let i = 0; i < row.length; i++) full[offset + i] = row[i];
-      const e: JoinEvent = { row: full, ts: row[rowtime] as number, deleted: decoder.valueIsNull };
+      return full;
+    };
+    const join = (full: unknown[]): void => {
+      const e: JoinEvent = { row: full, ts: full[offset + rowtime] as number, deleted: decoder.valueIsNull };
       if (side === 'L') node.onLeft(e);
       else node.onRight(e);
+    };
+    if (through === undefined) {
+      this.entry(step.topic, (r) => {
+        const full = toRow(r);
+        if (full !== null) join(full);
+      });
+      return;
+    }
+    const key = compileExpression(this.expr(keyExpr), scope, this.deps.ctx).evaluate;
+    const keyColumn = root.columns[root.columns.length - 1]!;
+    const f = through.keyFormats;
+    const binding = through.keyBinding;
+    const keySerde = createSerde(f.keyFormat, schemaOf(binding ? binding.columns : [{ ...keyColumn, role: 'KEY' }]).key, f.keyOptions, true, { topic: binding ? binding.topic : through.topic, catalog: this.deps.schemas });
+    const emit = this.emitTo(through.topic);
+    this.entry(step.topic, (r) => {
+      const full = toRow(r);
+      if (full === null) return;
+      const k = key(full);
+      if (k === null || k === undefined) return; // a null join key joins nothing
+      const bytes = keySerde.serialize([k]);
+      if (bytes !== null) emit(toRepartitionRecord(r, bytes, full[offset + rowtime] as number));
+    });
+    const seenBefore = sourceReplayGuard(this.requireState(), `repartition_seen_${side}`);
+    // record.current stays the repartition record: a re-keying aggregation after the join numbers
+    // its rows by the record this task consumed (repartition-stages.ts).
+    this.entry(through.topic, (rec) => {
+      const original = fromRepartitionRecord(rec, step.topic);
+      if (seenBefore(rec.partition, original)) return;
+      const full = toRow(original);
+      if (full !== null) join(full);
     });
   }
 }

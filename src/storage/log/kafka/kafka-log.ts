@@ -55,27 +55,10 @@ import { KafkaConsumer, type KafkaConsumerTuning } from './kafka-consumer.js';
 import { readPartition } from './partition-reader.js';
 // kafkajs with its slow internals swapped (see the file).
 import { kafkajs } from './kafkajs-patches.js';
+import { sluiceAssigners } from './co-partitioned-assigner.js';
 
-const { AssignerProtocol, Kafka, PartitionAssigners, logLevel: KafkaLogLevel } = kafkajs;
+const { AssignerProtocol, Kafka, logLevel: KafkaLogLevel } = kafkajs;
 type Kafka = KafkaClient;
-
-/**
- * kafkajs' round-robin assignor, publishing `info` as the member's user data (as Kafka Streams
- * publishes each instance's host:port), read back by describeGroup.
- */
-function withMemberInfo(info: string): PartitionAssigner {
-  return (config) => {
-    const base = PartitionAssigners.roundRobin(config);
-    return {
-      ...base,
-      assign: base.assign.bind(base),
-      protocol: ({ topics }) => ({
-        name: base.name,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: base.version, topics, userData: Buffer.from(info, 'utf8') }),
-      }),
-    };
-  };
-}
 
 export interface KafkaLogOptions {
   readonly brokers: readonly string[];
@@ -511,7 +494,7 @@ export class KafkaLog implements Log {
     const kc = this.kafka.consumer({
       ...this.consumerConfig,
       groupId: options.groupId,
-      ...(options.memberInfo !== undefined ? { partitionAssigners: [withMemberInfo(options.memberInfo)] } : {}),
+      partitionAssigners: sluiceAssigners(options.memberInfo),
     });
     const c = await KafkaConsumer.start(kc, this.adminView, options, this.options.consumer ?? {});
     this.consumers.add(c);
