@@ -126,58 +126,29 @@ export class RestClient {
 
   /** POST /query answered with lines of text (PRINT): each non-empty line as it arrives. */
   stream(sql: string, session: SessionState, onLine: (line: string) => void): RunningQuery {
-    let req: ClientRequest | undefined;
-    let cancelled = false;
-    const done = new Promise<void>((resolve, reject) => {
-      req = this.send(
-        '/query',
-        { ksql: sql, streamsProperties: session.properties, sessionVariables: session.variables },
-        (res) => {
-          if ((res.statusCode ?? 500) >= 400) {
-            readAll(res).then((text) => {
-              try {
-                reject(new RestClientError(res.statusCode ?? 500, JSON.parse(text) as RestErrorBody));
-              } catch {
-                reject(new RestClientError(res.statusCode ?? 500, { message: text }));
-              }
-            }, reject);
-            return;
-          }
-          res.setEncoding('utf8');
-          let buffered = '';
-          res.on('data', (chunk: string) => {
-            buffered += chunk;
-            let nl: number;
-            while ((nl = buffered.indexOf('\n')) >= 0) {
-              const line = buffered.slice(0, nl);
-              buffered = buffered.slice(nl + 1);
-              if (line.trim() !== '') onLine(line);
-            }
-          });
-          res.on('end', () => {
-            if (buffered.trim() !== '') onLine(buffered);
-            resolve();
-          });
-          res.on('error', (e) => (cancelled ? resolve() : reject(e)));
-          res.on('close', () => {
-            if (cancelled) resolve();
-          });
-          res.on('aborted', () => (cancelled ? resolve() : reject(new Error('The server closed the query'))));
-        },
-        (e) => (cancelled ? resolve() : reject(e)),
-      );
+    return this.queryLines(sql, session, (line) => {
+      if (line.trim() !== '') onLine(line);
     });
-    return {
-      done,
-      cancel() {
-        cancelled = true;
-        req?.destroy();
-      },
-    };
   }
 
   /** POST /query, streamed: callbacks per element of the response array. */
   query(sql: string, session: SessionState, cb: QueryCallbacks): RunningQuery {
+    return this.queryLines(sql, session, (line) => {
+      const item = line.trim().replace(/^\[/, '').replace(/[,\]]$/, '').trim();
+      if (item === '' || item === ']') return;
+      const o = JSON.parse(item) as Record<string, unknown>;
+      if (o['header']) cb.onHeader(o['header'] as { schema: string });
+      else if (o['row']) cb.onRow(o['row'] as { columns?: unknown[] });
+      else if (typeof o['finalMessage'] === 'string') cb.onFinal(o['finalMessage']);
+      else if (o['errorMessage']) {
+        const em = o['errorMessage'] as RestErrorBody | string;
+        throw new RestClientError(400, typeof em === 'string' ? { message: em } : em);
+      } else if (typeof o['message'] === 'string') throw new RestClientError(400, o as unknown as RestErrorBody);
+    });
+  }
+
+  /** POST /query, its response read line by line as it arrives; `onLine` throwing ends the query with that error. */
+  private queryLines(sql: string, session: SessionState, onLine: (line: string) => void): RunningQuery {
     let req: ClientRequest | undefined;
     let cancelled = false;
     const done = new Promise<void>((resolve, reject) => {
@@ -197,18 +168,6 @@ export class RestClient {
           }
           res.setEncoding('utf8');
           let buffered = '';
-          const onLine = (line: string) => {
-            const item = line.trim().replace(/^\[/, '').replace(/[,\]]$/, '').trim();
-            if (item === '' || item === ']') return;
-            const o = JSON.parse(item) as Record<string, unknown>;
-            if (o['header']) cb.onHeader(o['header'] as { schema: string });
-            else if (o['row']) cb.onRow(o['row'] as { columns?: unknown[] });
-            else if (typeof o['finalMessage'] === 'string') cb.onFinal(o['finalMessage']);
-            else if (o['errorMessage']) {
-              const em = o['errorMessage'] as RestErrorBody | string;
-              throw new RestClientError(400, typeof em === 'string' ? { message: em } : em);
-            } else if (typeof o['message'] === 'string') throw new RestClientError(400, o as unknown as RestErrorBody);
-          };
           res.on('data', (chunk: string) => {
             buffered += chunk;
             let nl: number;
@@ -248,6 +207,7 @@ export class RestClient {
       },
     };
   }
+
 }
 
 function readAll(res: IncomingMessage): Promise<string> {
