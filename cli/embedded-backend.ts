@@ -8,8 +8,7 @@
 import type { Engine } from '../src/engine/engine.js';
 import { runKsqlRequest } from '../src/server/ksql-request.js';
 import { toRestError } from '../src/server/rest-errors.js';
-import { schemaText } from '../src/server/transient.js';
-import { wireRowConverter } from '../src/server/wire-values.js';
+import { schemaText, startTransient } from '../src/server/transient.js';
 import type { TransientQueryHandle } from '../src/runtime/transient-query.js';
 import type { PrintHandle } from '../src/engine/print.js';
 import type { Backend } from './backend.js';
@@ -58,10 +57,6 @@ export class EmbeddedBackend implements Backend {
     let caughtUp = false;
     const done = (async () => {
       if (this.opts.untilCaughtUp) await this.engine.drain();
-      // Rows may come before executeQuery hands back the handle (and the column types): held until then.
-      let convert: ((row: readonly unknown[]) => unknown[]) | undefined;
-      let pending: (() => void)[] | undefined = [];
-      const deliver = (f: () => void) => (pending ? pending.push(f) : f());
       let finished!: () => void;
       let failed!: (e: Error) => void;
       const ended = new Promise<void>((resolve, reject) => {
@@ -69,33 +64,28 @@ export class EmbeddedBackend implements Backend {
         failed = reject;
       });
       try {
-        handle = await this.engine.executeQuery(
-          sql,
-          {
-            onRow: (values) => deliver(() => cb.onRow({ columns: convert!(values) })),
-            onEnd: (reason) =>
-              deliver(() => {
-                // Pull queries on tables end without a final message, as over REST.
-                if (!(handle?.kind === 'pull' && handle.sourceType === 'TABLE')) cb.onFinal(reason);
-                finished();
-              }),
-            onError: (e) => deliver(() => failed(asClientError(e, sql))),
-            onCaughtUp: () => {
-              if (!this.opts.untilCaughtUp) return;
-              caughtUp = true;
-              void handle?.close();
-            },
+        // As the server runs it: rows in wire form, held until the header is out.
+        handle = await startTransient(this.engine, { sql, ...options(session) }, {
+          onStart: (h) => {
+            handle = h; // before the held rows and end are delivered
+            cb.onHeader({ queryId: h.id, schema: schemaText(h.columns) });
           },
-          options(session),
-        );
+          onRow: (columns) => cb.onRow({ columns }),
+          onEnd: (reason) => {
+            // Pull queries on tables end without a final message, as over REST.
+            if (!(handle?.kind === 'pull' && handle.sourceType === 'TABLE')) cb.onFinal(reason);
+            finished();
+          },
+          onError: (e) => failed(asClientError(e, sql)),
+          onCaughtUp: () => {
+            if (!this.opts.untilCaughtUp) return;
+            caughtUp = true;
+            void handle?.close();
+          },
+        });
       } catch (e) {
         throw asClientError(e, sql);
       }
-      convert = wireRowConverter(handle.columns.map((c) => c.type));
-      cb.onHeader({ queryId: handle.id, schema: schemaText(handle.columns) });
-      const queued = pending;
-      pending = undefined;
-      for (const f of queued) f();
       if (cancelled || caughtUp) void handle.close();
       await ended;
     })();

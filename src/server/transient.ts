@@ -22,6 +22,8 @@ export interface QueryListener {
   onRow(row: unknown[]): void;
   onEnd(reason: EndReason): void;
   onError(error: Error): void;
+  /** The query has read everything its topics held (push queries; may come before onStart). */
+  onCaughtUp?(): void;
 }
 
 export interface QueryRequest {
@@ -73,6 +75,7 @@ export async function startTransient(engine: Engine, req: QueryRequest, listener
           clearTimeout(timer);
           listener.onError(error);
         }),
+      ...(listener.onCaughtUp ? { onCaughtUp: () => listener.onCaughtUp!() } : {}),
     },
     { properties: req.properties, variables: req.variables },
   );
