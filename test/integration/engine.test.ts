@@ -2,31 +2,15 @@
  * The engine end to end on the embedded log: persistent queries, restart on the same data
  * directory, the processing log, and INSERT VALUES.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
+import { readAll, tempDataDirs } from './fixtures/engine-data.js';
 import type { Log, LogRecord, ProduceRecord } from '../../src/storage/log/log.js';
 import { openEmbeddedLog } from '../../src/storage/log/embedded/index.js';
 
-const dirs: string[] = [];
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sluice-engine-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function readAll(engine: Engine, topic: string): Promise<LogRecord[]> {
-  const ends = await engine.log.endOffsets(topic);
-  const out: LogRecord[] = [];
-  for (let p = 0; p < ends.length; p++) out.push(...(await engine.log.read(topic, p, 0, ends[p]!)));
-  return out;
-}
+const dataDir = tempDataDirs('sluice-engine-');
 
 const json = (b: Buffer | null) => (b === null ? null : JSON.parse(b.toString('utf8')));
 

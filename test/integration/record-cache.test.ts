@@ -3,29 +3,12 @@
  * above 0 (ksqlDB's default, 10,000,000) a micro-batch's updates of a key are written once, its
  * latest; with 0 every update is written; a cache too small for the keys writes early, never loses.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
+import { readAll, tempDataDirs } from './fixtures/engine-data.js';
 import type { LogRecord } from '../../src/storage/log/log.js';
 
-const dirs: string[] = [];
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sluice-cache-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function readAll(engine: Engine, topic: string): Promise<LogRecord[]> {
-  const ends = await engine.log.endOffsets(topic);
-  const out: LogRecord[] = [];
-  for (let p = 0; p < ends.length; p++) out.push(...(await engine.log.read(topic, p, 0, ends[p]!)));
-  return out;
-}
+const dataDir = tempDataDirs('sluice-cache-');
 
 const KEYS = Array.from({ length: 10 }, (_, i) => `k${i}`);
 
